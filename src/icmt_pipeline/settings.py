@@ -1,0 +1,21 @@
+"""Kedro project settings."""
+
+import warnings
+
+from kedro.config import OmegaConfigLoader
+from omegaconf.resolvers import oc
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # `${oc.env:VAR, default}` in parameters and catalog (Kedro allows it only
+    # in credentials unless registered here). Used for ICMT_DATA_MIRROR.
+    "custom_resolvers": {"oc.env": oc.env},
+}
+
+# Kedro 1.7 registers its resolvers with an OmegaConf call that OmegaConf now
+# marks deprecated; the warning is about Kedro's internals, not this project.
+warnings.filterwarnings(
+    "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
+)
