@@ -1,0 +1,99 @@
+"""Base recommenders behind one interface, and the model registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from torch import Tensor
+
+from icmt_pipeline.errors import ConfigError
+from icmt_pipeline.models.base import Recommender
+from icmt_pipeline.models.lightgcn import LightGCN
+from icmt_pipeline.models.mf import MF
+from icmt_pipeline.models.neumf import NeuMF
+from icmt_pipeline.models.popularity import PopularityDisentangled
+
+MODELS = ("mf", "neumf", "lightgcn")
+
+__all__ = [
+    "MODELS",
+    "LightGCN",
+    "MF",
+    "ModelConfig",
+    "NeuMF",
+    "PopularityDisentangled",
+    "Recommender",
+    "build_model",
+]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the base model.
+
+    Attributes:
+        name: ``mf``, ``neumf`` or ``lightgcn``.
+        embedding_dim: D (paper: 64).
+        init_std: Standard deviation of the normal initialisation.
+        mlp_layers: NeuMF MLP depth (paper: 3).
+        n_layers: LightGCN propagation layers (paper: 3).
+        node_dropout: LightGCN node dropout (paper: 0.1).
+        message_dropout: LightGCN message dropout (paper: 0.1).
+    """
+
+    name: str = "mf"
+    embedding_dim: int = 64
+    init_std: float = 0.1
+    mlp_layers: int = 3
+    n_layers: int = 3
+    node_dropout: float = 0.1
+    message_dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.name not in MODELS:
+            raise ConfigError(
+                f"Unknown model {self.name!r}; allowed: {', '.join(MODELS)}"
+            )
+        if self.embedding_dim < 1:
+            raise ConfigError(f"embedding_dim must be >= 1, got {self.embedding_dim}")
+
+
+def build_model(
+    config: ModelConfig,
+    n_users: int,
+    n_items: int,
+    train_users: np.ndarray | Tensor | None = None,
+    train_items: np.ndarray | Tensor | None = None,
+) -> Recommender:
+    """Instantiate the base model named by ``config.name``.
+
+    Args:
+        config: Architecture.
+        n_users: Number of users.
+        n_items: Number of items.
+        train_users: User index of each training pair (LightGCN's graph).
+        train_items: Item index of each training pair (LightGCN's graph).
+
+    Returns:
+        A fresh, randomly initialised model (seed torch before calling).
+    """
+    if config.name == "mf":
+        return MF(n_users, n_items, config.embedding_dim, config.init_std)
+    if config.name == "neumf":
+        return NeuMF(
+            n_users, n_items, config.embedding_dim, config.mlp_layers, config.init_std
+        )
+    if train_users is None or train_items is None:
+        raise ValueError("LightGCN needs the training pairs to build its graph")
+    return LightGCN(
+        n_users,
+        n_items,
+        train_users,
+        train_items,
+        embedding_dim=config.embedding_dim,
+        n_layers=config.n_layers,
+        node_dropout=config.node_dropout,
+        message_dropout=config.message_dropout,
+        init_std=config.init_std,
+    )
