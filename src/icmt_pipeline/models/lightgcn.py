@@ -151,6 +151,18 @@ class LightGCN(Recommender):
             self.graph_users, self.graph_items, n_users, n_items
         )
 
+    def __getstate__(self) -> dict:
+        # Sparse CSR tensors cannot be pickled or deep-copied; rebuild instead.
+        state = self.__dict__.copy()
+        state["adjacency"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self.adjacency = normalized_adjacency(
+            self.graph_users, self.graph_items, self.n_users, self.n_items
+        )
+
     def encode(self) -> tuple[Tensor, Tensor]:
         ego = torch.cat([self.user_emb.weight, self.item_emb.weight])  # [N, D]
         keep = None
