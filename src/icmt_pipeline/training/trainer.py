@@ -220,7 +220,7 @@ def train_model(
         total=total,
         desc=f"{model_config.name}/{cfg.framework}",
         unit="batch",
-        disable=not cfg.progress_bar,
+        disable=None if cfg.progress_bar else True,
         leave=False,
     )
     model.train()
