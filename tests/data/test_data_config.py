@@ -125,9 +125,7 @@ def test_from_params_unknown_dataset_lists_allowed() -> None:
         ),
     ],
 )
-def test_from_params_unknown_key_named_with_allowed(
-    params: dict, pattern: str
-) -> None:
+def test_from_params_unknown_key_named_with_allowed(params: dict, pattern: str) -> None:
     # unknown keys are rejected even under a dataset that is not chosen
     with pytest.raises(ConfigError, match=pattern):
         DataConfig.from_params(params, "gowalla")

@@ -74,7 +74,9 @@ def test_fetch_file_downloads_with_progress(
     assert f"from network {url} (70000 bytes, sha256 {BODY_SHA})" in caplog.text
 
 
-def test_fetch_file_info_records_source(tmp_path: Path, http_server: LocalServer) -> None:
+def test_fetch_file_info_records_source(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
     url = http_server.add("/t", Reply(200, BODY))
     info = fetch_file_info(
         "train.txt", url, "toy", tmp_path / "raw", None, retries=0, backoff_s=0

@@ -47,7 +47,9 @@ def test_extract_members_top_level_and_macosx_ignored(tmp_path: Path) -> None:
 
 def test_extract_members_missing_member_lists_present(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "a.zip", {"dir/a.dat": b"a", "b.dat": b"b"})
-    with pytest.raises(DataError, match=r"no member 'c.dat'; members present: dir/a.dat"):
+    with pytest.raises(
+        DataError, match=r"no member 'c.dat'; members present: dir/a.dat"
+    ):
         extract_members(archive, ["a.dat", "c.dat"], tmp_path / "out")
     # nothing half-extracted: a.dat was found but c.dat was not
     assert not (tmp_path / "out").exists()

@@ -145,8 +145,9 @@ class DataConfig:
     (every key optional; the values shown are the defaults)::
 
         raw_dir: data/01_raw    # str: cache folder; files land in <raw_dir>/<dataset>/
-        mirror: null            # str|null: folder laid out as <mirror>/<dataset>/<file>;
-                                #   null = env ICMT_DATA_MIRROR, else no mirror
+        mirror: null            # str|null: folder laid out as
+                                #   <mirror>/<dataset>/<file name>; null = env
+                                #   ICMT_DATA_MIRROR if set, else no mirror
         allow_network: true     # bool: may files be downloaded from upstream?
         download:
           retries: 3            # int >= 0: extra attempts after the first one
@@ -155,7 +156,8 @@ class DataConfig:
         seed: 2024              # int: seed of the random split
         split_method: random    # random | temporal (temporal needs timestamps)
         split_ratios: {train: 0.8, valid: 0.1, test: 0.1}  # each > 0, sum 1
-        head_share: 0.2         # float in (0, 1): share of items (by count) that are head
+        head_share: 0.2         # float in (0, 1): share of items (by count of
+                                #   items) that are head items
         trusted_sha256: {}      # {file name or "<dataset>/<file name>": sha256 or
                                 #   list of sha256}: extra digests accepted for files
                                 #   that have pinned digests
@@ -284,8 +286,7 @@ class DataConfig:
         head_share = _float(raw.get("head_share", 0.2), "data.head_share")
         if not 0.0 < head_share < 1.0:
             raise ConfigError(
-                f"data.head_share must be in the open interval (0, 1), got "
-                f"{head_share}"
+                f"data.head_share must be in the open interval (0, 1), got {head_share}"
             )
         raw_dir = _path(raw.get("raw_dir", "data/01_raw"), "data.raw_dir")
         if raw_dir is None:
@@ -373,9 +374,7 @@ def _opt_text(value: Any, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise ConfigError(
-            f"{where} must be a non-empty string or null, got {value!r}"
-        )
+        raise ConfigError(f"{where} must be a non-empty string or null, got {value!r}")
     return value
 
 

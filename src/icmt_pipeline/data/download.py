@@ -19,7 +19,6 @@ import http.client
 import logging
 import os
 import shutil
-import socket
 import tempfile
 import time
 import urllib.error
@@ -358,7 +357,9 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
         raise _RetryableError(f"connection error: {reason}") from exc
     with response:
         length_header = response.headers.get("Content-Length")
-        total = int(length_header) if length_header and length_header.isdigit() else None
+        total = (
+            int(length_header) if length_header and length_header.isdigit() else None
+        )
         received = 0
         with tqdm(
             total=total,
@@ -379,7 +380,7 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
                     f"truncated body: got {received + len(exc.partial)} of "
                     f"{total} bytes"
                 ) from exc
-            except (OSError, socket.timeout, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 raise _RetryableError(
                     f"connection lost after {received} bytes: {exc}"
                 ) from exc
@@ -451,9 +452,7 @@ def _check_entries(archive: Path, infos: list[zipfile.ZipInfo]) -> None:
         name = info.filename
         windows = PureWindowsPath(name)
         if name.startswith(("/", "\\")) or windows.drive or windows.root:
-            raise DataError(
-                f"Refusing {archive}: member {name!r} has an absolute path"
-            )
+            raise DataError(f"Refusing {archive}: member {name!r} has an absolute path")
         depth = 0
         for part in name.replace("\\", "/").split("/"):
             if part == "..":
