@@ -1,0 +1,372 @@
+"""The public datasets the project knows, and the custom-file source.
+
+Each source has an upstream URL, the files it needs, pinned sha256 digests
+where known, a parser and an expected shape (see :data:`SOURCES`).
+:func:`load_raw_interactions` fetches the files (cache, then mirror, then
+network; see :mod:`icmt_pipeline.data.download`), parses them, applies the
+rating threshold and collapses duplicate pairs, the same way for every
+source.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from icmt_pipeline.data import parsers
+from icmt_pipeline.data.config import DataConfig
+from icmt_pipeline.data.download import (
+    FetchedFile,
+    extract_members,
+    fetch_file_info,
+    sha256_of,
+)
+from icmt_pipeline.data.preprocess import binarize, collapse_duplicates, log_describe
+from icmt_pipeline.errors import ChecksumError, ConfigError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A public dataset: where it lives and what it should look like.
+
+    Attributes:
+        name: Dataset name (the cache and mirror sub-folder).
+        url: Default upstream URL: the zip for archives, else the base URL of
+            the folder holding ``files``.
+        files: Files fetched into ``<raw_dir>/<name>/``.
+        members: Zip members to extract (empty for plain files).
+        pinned_sha256: Accepted digests by file or member name; a name not
+            listed is not checked.
+        expected: The shape after parsing, for people.
+    """
+
+    name: str
+    url: str
+    files: tuple[str, ...]
+    members: tuple[str, ...] = ()
+    pinned_sha256: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    expected: str = ""
+
+
+SOURCES: dict[str, SourceSpec] = {
+    # HetRec 2011 Last.fm. The workplace mirror's zip holds only the two
+    # members below while upstream's holds more files, so the zip bytes differ;
+    # the digests pinned are those of the two members (computed from the
+    # mirror's zip), checked after extraction. user_artists.dat: tab-separated
+    # "userID artistID weight" with a header, CRLF line ends; artists.dat:
+    # tab-separated "id name url pictureURL", UTF-8, quotes are literal.
+    "lastfm": SourceSpec(
+        name="lastfm",
+        url="https://files.grouplens.org/datasets/hetrec2011/hetrec2011-lastfm-2k.zip",
+        files=("hetrec2011-lastfm-2k.zip",),
+        members=("user_artists.dat", "artists.dat"),
+        pinned_sha256={
+            "user_artists.dat": (
+                "650cd69d5a68db24b439042557aa539aec47e473273e12cdfdca2cd944b3773a",
+            ),
+            "artists.dat": (
+                "c173881362c6b28551368fecb3c0be5a6a30a6cd859e1f5775413dfe46d48648",
+            ),
+        },
+        expected="92,834 pairs, 1,892 users, 17,632 artists (before k-core)",
+    ),
+    # LightGCN adjacency lists ("user item item ..."); train.txt and test.txt
+    # are merged. The pins are the workplace mirror's files: its train.txt was
+    # rebuilt from the same repository's training matrix (same pairs, items
+    # sorted per line), so it need not be byte-identical to upstream; a fresh
+    # upstream download may need its digest in data.trusted_sha256.
+    "gowalla": SourceSpec(
+        name="gowalla",
+        url="https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/gowalla/",
+        files=("train.txt", "test.txt"),
+        pinned_sha256={
+            "train.txt": (
+                "0f086326b28a56c2e6dcb81d86ee72d4ccb7eed3a8d26788392356d8f51111cc",
+            ),
+            "test.txt": (
+                "099a2a73924e4b754dc6efd730d764f492321b53c38eb93298850c83acf57be3",
+            ),
+        },
+        expected="1,027,370 pairs, 29,858 users, 40,981 items (train + test)",
+    ),
+    # Same format as Gowalla. Not mirrored here and no digest is known, so
+    # nothing is pinned.
+    "yelp2018": SourceSpec(
+        name="yelp2018",
+        url="https://raw.githubusercontent.com/gusye1234/LightGCN-PyTorch/master/data/yelp2018/",
+        files=("train.txt", "test.txt"),
+        expected="1,561,406 pairs, 31,668 users, 38,048 items (train + test)",
+    ),
+    # MovieLens 1M: "UserID::MovieID::Rating::Timestamp" and
+    # "MovieID::Title::Genres" (latin-1). Positives: rating >= min_rating.
+    # Not mirrored here and no digest is known, so nothing is pinned.
+    "ml-1m": SourceSpec(
+        name="ml-1m",
+        url="https://files.grouplens.org/datasets/movielens/ml-1m.zip",
+        files=("ml-1m.zip",),
+        members=("ml-1m/ratings.dat", "ml-1m/movies.dat"),
+        expected="1,000,209 ratings, 6,040 users, 3,706 movies (before binarising)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RawData:
+    """Interactions as loaded, before k-core filtering.
+
+    Attributes:
+        interactions: ``user_id``, ``item_id`` (original ids, ``int64`` or
+            pandas string dtype, never float), plus ``rating`` (``float64``)
+            and ``timestamp`` (``int64``) where the source has them. One row
+            per distinct pair, sorted by ``(user_id, item_id)``.
+        item_names: ``item_id``, ``item_name`` (string), or ``None``.
+        files: Per file name: ``path``, ``source`` (``cache``, ``mirror``,
+            ``network``, ``local`` or ``extracted``), ``origin``, ``size``,
+            ``sha256``.
+    """
+
+    interactions: pd.DataFrame
+    item_names: pd.DataFrame | None
+    files: dict[str, dict[str, object]]
+
+
+def load_raw_interactions(config: DataConfig) -> RawData:
+    """Fetch, parse and clean the configured dataset.
+
+    Steps: fetch files, parse, apply ``min_rating`` (ML-1M, custom), collapse
+    duplicate pairs (earliest timestamp, highest rating kept). The shape is
+    logged after parsing and after cleaning.
+
+    Args:
+        config: The resolved data configuration.
+
+    Returns:
+        The interactions, item names (where the source has them) and a record
+        of every file used.
+
+    Raises:
+        DownloadError: If a file cannot be found or downloaded.
+        ChecksumError: If a file or archive member fails its pinned digest.
+        DataError: If a file is malformed.
+        ConfigError: If a custom path does not exist.
+    """
+    loaders = {
+        "lastfm": _load_lastfm,
+        "gowalla": _load_adjacency,
+        "yelp2018": _load_adjacency,
+        "ml-1m": _load_ml1m,
+        "custom": _load_custom,
+    }
+    files: dict[str, dict[str, object]] = {}
+    raw, names = loaders[config.dataset](config, files)
+    log_describe(raw, f"{config.dataset} raw")
+    clean = collapse_duplicates(
+        binarize(raw, config.source.min_rating), origin=config.dataset
+    )
+    log_describe(clean, f"{config.dataset} after binarising and duplicates")
+    return RawData(interactions=clean, item_names=names, files=files)
+
+
+def _pins(config: DataConfig, name: str, builtin: tuple[str, ...]) -> tuple[str, ...]:
+    """Built-in digests widened by trusted ones (nothing when none are built in)."""
+    if not builtin:
+        return ()
+    return tuple(builtin) + config.trusted_digests(name)
+
+
+def _fetch(
+    config: DataConfig,
+    name: str,
+    url: str | None,
+    pins: tuple[str, ...],
+    files: dict[str, dict[str, object]],
+) -> FetchedFile:
+    """fetch_file_info with the config's settings; record the result."""
+    fetched = fetch_file_info(
+        name,
+        url,
+        config.dataset,
+        config.raw_dir,
+        config.mirror,
+        pinned_sha256=pins,
+        allow_network=config.allow_network,
+        retries=config.download.retries,
+        timeout_s=config.download.timeout_s,
+        backoff_s=config.download.backoff_s,
+    )
+    files[name] = fetched.as_record()
+    return fetched
+
+
+def _fetch_spec_files(
+    config: DataConfig, spec: SourceSpec, files: dict[str, dict[str, object]]
+) -> dict[str, FetchedFile]:
+    """Fetch every file of a public source."""
+    base = config.source.url or spec.url
+    fetched: dict[str, FetchedFile] = {}
+    for name in spec.files:
+        if spec.members:
+            url = base
+        else:
+            url = base if base.endswith("/") else base + "/"
+            url += name
+        pins = _pins(config, name, spec.pinned_sha256.get(name, ()))
+        fetched[name] = _fetch(config, name, url, pins, files)
+    return fetched
+
+
+def _extract_checked(
+    config: DataConfig,
+    spec: SourceSpec,
+    archive: FetchedFile,
+    files: dict[str, dict[str, object]],
+) -> dict[str, Path]:
+    """Extract the spec's members next to the archive and check their pins."""
+    target = archive.path.parent / PurePosixPath(archive.path.name).stem
+    paths = extract_members(archive.path, list(spec.members), target)
+    for member, path in paths.items():
+        base = PurePosixPath(member).name
+        digest = sha256_of(path)
+        files[base] = {
+            "path": str(path),
+            "source": "extracted",
+            "origin": f"{archive.path} ({archive.source})",
+            "size": path.stat().st_size,
+            "sha256": digest,
+        }
+        pins = _pins(config, base, spec.pinned_sha256.get(base, ()))
+        if pins and digest not in pins:
+            path.unlink(missing_ok=True)
+            raise ChecksumError(
+                f"sha256 mismatch for member {base!r} of {archive.path} (the archive "
+                f"came from {archive.source} {archive.origin}): expected one of "
+                f"{', '.join(pins)}, got {digest}. If the archive is damaged or "
+                f"stale, delete {archive.path} so it is fetched again; if you trust "
+                f"this version, add '{base}: {digest}' under data.trusted_sha256."
+            )
+        logger.info("%s: extracted from %s (sha256 %s)", path, archive.path, digest)
+    return paths
+
+
+def _load_lastfm(
+    config: DataConfig, files: dict[str, dict[str, object]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Last.fm: every user-artist pair is a positive; names from artists.dat."""
+    spec = SOURCES["lastfm"]
+    archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
+    paths = _extract_checked(config, spec, archive, files)
+    interactions = parsers.parse_lastfm_user_artists(paths["user_artists.dat"])
+    names = parsers.parse_lastfm_artists(paths["artists.dat"])
+    return interactions, names.drop_duplicates("item_id").reset_index(drop=True)
+
+
+def _load_adjacency(
+    config: DataConfig, files: dict[str, dict[str, object]]
+) -> tuple[pd.DataFrame, None]:
+    """Gowalla / Yelp2018: train.txt and test.txt merged."""
+    spec = SOURCES[config.dataset]
+    fetched = _fetch_spec_files(config, spec, files)
+    parts = [parsers.parse_adjacency(fetched[name].path) for name in spec.files]
+    return pd.concat(parts, ignore_index=True), None
+
+
+def _load_ml1m(
+    config: DataConfig, files: dict[str, dict[str, object]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """MovieLens 1M: ratings (binarised later) and titles."""
+    spec = SOURCES["ml-1m"]
+    archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
+    paths = _extract_checked(config, spec, archive, files)
+    interactions = parsers.parse_ml1m_ratings(paths["ml-1m/ratings.dat"])
+    names = parsers.parse_ml1m_movies(paths["ml-1m/movies.dat"])
+    return interactions, names.drop_duplicates("item_id").reset_index(drop=True)
+
+
+def _is_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL."""
+    return text.startswith(("http://", "https://"))
+
+
+def _custom_file(
+    config: DataConfig,
+    location: str,
+    pinned: str | None,
+    files: dict[str, dict[str, object]],
+    key: str,
+) -> Path:
+    """A custom file: downloaded through fetch_file when a URL, else local."""
+    name = PurePosixPath(urlsplit(location).path).name if _is_url(location) else ""
+    pins: tuple[str, ...] = ()
+    if pinned:
+        pins = (pinned,) + config.trusted_digests(name or Path(location).name)
+    if _is_url(location):
+        if not name:
+            raise ConfigError(
+                f"data.sources.custom.{key} URL {location!r} does not end in a file "
+                "name; give the URL of the file itself"
+            )
+        return _fetch(config, name, location, pins, files).path
+    path = Path(location).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"data.sources.custom.{key} is {location!r}, which is not a file "
+            f"(resolved to {path.resolve()}); give an existing local path or an "
+            "http(s) URL"
+        )
+    digest = sha256_of(path)
+    files[path.name] = {
+        "path": str(path),
+        "source": "local",
+        "origin": str(path),
+        "size": path.stat().st_size,
+        "sha256": digest,
+    }
+    logger.info(
+        "%s: local file (%d bytes, sha256 %s)", path, path.stat().st_size, digest
+    )
+    if pins and digest not in pins:
+        raise ChecksumError(
+            f"sha256 mismatch for {path} (from local path): expected one of "
+            f"{', '.join(pins)}, got {digest}. Check the file, or update "
+            f"data.sources.custom.sha256 (or add '{path.name}: {digest}' under "
+            "data.trusted_sha256) if this version is right."
+        )
+    return path
+
+
+def _load_custom(
+    config: DataConfig, files: dict[str, dict[str, object]]
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A user's CSV or Parquet file, with optional item names."""
+    source = config.source
+    location = source.path
+    if location is None:
+        raise ConfigError("data.sources.custom.path is required for dataset 'custom'")
+    fmt = source.format if source.format != "auto" else parsers.detect_format(location)
+    path = _custom_file(config, location, source.sha256, files, "path")
+    interactions = parsers.read_custom_interactions(
+        path,
+        fmt=fmt,
+        sep=source.sep,
+        columns=source.columns,
+        id_type=source.id_type,
+    )
+    names = None
+    if source.item_names.path is not None:
+        names_path = _custom_file(
+            config, source.item_names.path, None, files, "item_names.path"
+        )
+        names = parsers.read_item_names(
+            names_path,
+            id_column=source.item_names.id_column,
+            name_column=source.item_names.name_column,
+            sep=source.item_names.sep,
+            id_dtype=interactions["item_id"].dtype,
+        )
+    return interactions, names

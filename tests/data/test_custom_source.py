@@ -1,0 +1,329 @@
+"""The custom source: CSV and Parquet files, id typing, validation errors."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from stub_http_server import LocalServer, Reply
+
+from icmt_pipeline.data.config import DataConfig
+from icmt_pipeline.data.sources import RawData, load_raw_interactions
+from icmt_pipeline.errors import ChecksumError, ConfigError, DataError
+
+MakeConfig = Callable[..., DataConfig]
+
+
+def _load(make_config: MakeConfig, path: Path | str, **custom: Any) -> RawData:
+    """load_raw_interactions for a custom file with extra custom settings."""
+    config = make_config("custom", sources={"custom": {"path": str(path), **custom}})
+    return load_raw_interactions(config)
+
+
+def _csv(tmp_path: Path, text: str, name: str = "logs.csv") -> Path:
+    """Write a CSV file."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+FULL_COLUMNS = {"user": "u", "item": "i", "rating": "r", "timestamp": "t"}
+
+
+def test_custom_csv_string_ids_ratings_timestamps_duplicates(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(
+        tmp_path,
+        "u,i,r,t,extra\n"
+        "alice,007,4.5,300,x\n"
+        "bob,7,2,100,y\n"
+        "alice,007,3,200,z\n"  # duplicate of line 2: max rating 4.5, min time 200
+        "carol,x1,5,50,w\n"
+        "alice,007,1,250,v\n",  # third copy
+    )
+    with caplog.at_level(logging.WARNING):
+        raw = _load(make_config, path, columns=FULL_COLUMNS)
+    assert raw.interactions.to_dict("records") == [
+        {"user_id": "alice", "item_id": "007", "rating": 4.5, "timestamp": 200},
+        {"user_id": "bob", "item_id": "7", "rating": 2.0, "timestamp": 100},
+        {"user_id": "carol", "item_id": "x1", "rating": 5.0, "timestamp": 50},
+    ]
+    # item ids: "007" has a leading zero and "x1" is text -> strings under auto
+    assert pd.api.types.is_string_dtype(raw.interactions["item_id"])
+    assert raw.interactions["rating"].dtype == np.float64
+    assert raw.interactions["timestamp"].dtype == np.int64
+    # 5 rows, 3 of them (alice, 007) -> 2 duplicate rows collapsed
+    assert "collapsed 2 duplicate (user, item) row(s); 3 pairs remain" in caplog.text
+    assert raw.files["logs.csv"]["source"] == "local"
+
+
+def test_custom_csv_binarised(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "u,i,r\n1,1,4\n1,2,3.5\n2,1,5\n2,2,3.99\n")
+    raw = _load(
+        make_config,
+        path,
+        columns={"user": "u", "item": "i", "rating": "r"},
+        min_rating=4,
+    )
+    # kept: ratings 4 and 5; dropped 3.5 and 3.99
+    assert raw.interactions[["user_id", "item_id"]].values.tolist() == [[1, 1], [2, 1]]
+
+
+@pytest.mark.parametrize(
+    ("id_type", "expected", "kind"),
+    [
+        ("auto", ["007", "7", "8"], "str"),  # a leading zero keeps text
+        ("str", ["007", "7", "8"], "str"),
+        ("int", [7, 8], "int"),  # "007" and "7" both become 7 (collapsed)
+    ],
+)
+def test_custom_csv_id_type(
+    tmp_path: Path,
+    make_config: MakeConfig,
+    id_type: str,
+    expected: list[object],
+    kind: str,
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,007\n1,7\n2,8\n")
+    raw = _load(make_config, path, id_type=id_type)
+    assert sorted(raw.interactions["item_id"].unique().tolist()) == expected
+    if kind == "int":
+        assert raw.interactions["item_id"].dtype == np.int64
+    else:
+        assert pd.api.types.is_string_dtype(raw.interactions["item_id"])
+    # user ids 1, 2 are plain integers: int64 unless id_type is str
+    user_is_int = raw.interactions["user_id"].dtype == np.int64
+    assert user_is_int == (id_type != "str")
+
+
+def test_custom_csv_int_id_type_rejects_text(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,7\n2,abc\n")
+    with pytest.raises(DataError, match=r"'item_id' has 1 id.*not integers.*line 3"):
+        _load(make_config, path, id_type="int")
+
+
+def test_custom_parquet_round_trip_keeps_ids_exact(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    source = pd.DataFrame(
+        {
+            "user_id": pd.Series([10, 11, 10], dtype="int64"),
+            "item_id": pd.Series(["007", "7", "0"], dtype="str"),
+            "when": pd.Series([3, 1, 2], dtype="int64"),
+        }
+    )
+    path = tmp_path / "logs.parquet"
+    source.to_parquet(path)
+    raw = _load(
+        make_config,
+        path,
+        columns={"user": "user_id", "item": "item_id", "timestamp": "when"},
+    )
+    frame = raw.interactions
+    assert frame["user_id"].dtype == np.int64
+    assert pd.api.types.is_string_dtype(frame["item_id"])
+    assert frame[["user_id", "item_id"]].values.tolist() == [
+        [10, "0"],
+        [10, "007"],
+        [11, "7"],
+    ]
+    assert frame["timestamp"].tolist() == [2, 3, 1]
+
+
+def test_custom_parquet_string_plain_ints_become_int64_under_auto(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = tmp_path / "logs.pq"
+    pd.DataFrame({"user_id": ["1", "2"], "item_id": ["5", "6"]}).to_parquet(path)
+    raw = _load(make_config, path)
+    assert raw.interactions["item_id"].dtype == np.int64
+    assert raw.interactions["item_id"].tolist() == [5, 6]
+
+
+def test_custom_parquet_datetime_timestamps(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    when = pd.to_datetime(["1970-01-01 00:01:40", "2001-09-09 01:46:40"])
+    path = tmp_path / "logs.parquet"
+    pd.DataFrame({"user_id": [1, 2], "item_id": [1, 1], "ts": when}).to_parquet(path)
+    raw = _load(
+        make_config,
+        path,
+        columns={"user": "user_id", "item": "item_id", "timestamp": "ts"},
+    )
+    # Unix seconds: 100 and 1,000,000,000
+    assert raw.interactions["timestamp"].tolist() == [100, 1_000_000_000]
+
+
+def test_custom_parquet_float_ids_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = tmp_path / "logs.parquet"
+    pd.DataFrame({"user_id": [1, 2], "item_id": [1.0, 2.0]}).to_parquet(path)
+    with pytest.raises(DataError, match=r"item id column 'item_id' holds floats"):
+        _load(make_config, path)
+
+
+def test_custom_parquet_null_ids_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = tmp_path / "logs.parquet"
+    table = pa.table(
+        {"user_id": pa.array([1, None, 3], pa.int64()), "item_id": ["a", "b", "c"]}
+    )
+    pq.write_table(table, path)
+    with pytest.raises(DataError, match=r"'user_id' has 1 missing id\(s\).*row\(s\) 2"):
+        _load(make_config, path)
+
+
+def test_custom_parquet_no_rows(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = tmp_path / "logs.parquet"
+    pd.DataFrame({"user_id": pd.Series([], dtype="int64"), "item_id": []}).to_parquet(
+        path
+    )
+    with pytest.raises(
+        DataError, match=r"has columns \(user_id, item_id\) but no rows"
+    ):
+        _load(make_config, path)
+
+
+def test_custom_missing_column_lists_found(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user,item_id\n1,2\n")
+    pattern = (
+        r"mapped column\(s\) 'user_id' not found; columns found: 'user', 'item_id'"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path)
+
+
+def test_custom_wrong_separator_hint(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "user_id;item_id\n1;2\n")
+    with pytest.raises(DataError, match=r"or data.sources.custom.sep \(now ','"):
+        _load(make_config, path)
+
+
+def test_custom_empty_file(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "")
+    with pytest.raises(DataError, match=r"logs.csv is empty \(0 bytes\)"):
+        _load(make_config, path)
+
+
+def test_custom_header_only(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n")
+    with pytest.raises(
+        DataError, match=r"has a header \(user_id, item_id\) but no data"
+    ):
+        _load(make_config, path)
+
+
+def test_custom_blank_lines_skipped(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n\n3,4\n\n")
+    assert len(_load(make_config, path).interactions) == 2
+
+
+def test_custom_empty_and_nan_ids_name_lines(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    # header is line 1: "" at line 3, "NaN" at line 5, " " at line 6
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n,3\n4,5\nNaN,6\n ,7\n")
+    pattern = r"'user_id' has 3 empty or NaN id\(s\), first at line\(s\) 3, 5, 6"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path)
+
+
+def test_custom_non_numeric_ratings(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "u,i,r\n1,1,4\n1,2,good\n2,1,\n")
+    pattern = r"rating column 'r' has 2 value\(s\).*line 3 \('good'\), line 4 \(''\)"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, columns={"user": "u", "item": "i", "rating": "r"})
+
+
+def test_custom_negative_timestamps(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "u,i,t\n1,1,10\n1,2,-5\n")
+    with pytest.raises(DataError, match=r"1 negative value\(s\), first at line 3"):
+        _load(make_config, path, columns={"user": "u", "item": "i", "timestamp": "t"})
+
+
+def test_custom_non_integer_timestamps(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "u,i,t\n1,1,10.0\n1,2,10.5\n2,2,2020-01-01\n")
+    # 10.0 is integral and accepted; 10.5 and the date text are not
+    pattern = r"2 value\(s\) that are not integers, first at line 3 \('10.5'\), line 4"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, columns={"user": "u", "item": "i", "timestamp": "t"})
+
+
+def test_custom_item_names(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n2,20\n")
+    names = _csv(tmp_path, 'id,title\n10,Ten\n20,"Twenty, two"\n10,Dup\n', "names.csv")
+    raw = _load(
+        make_config,
+        path,
+        item_names={"path": str(names), "id_column": "id", "name_column": "title"},
+    )
+    assert raw.item_names is not None
+    # ids typed like the interactions' (int64); the first name of id 10 wins
+    assert raw.item_names.to_dict("records") == [
+        {"item_id": 10, "item_name": "Ten"},
+        {"item_id": 20, "item_name": "Twenty, two"},
+    ]
+
+
+def test_custom_from_url_lands_in_cache(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    body = b"user_id,item_id\n1,2\n3,4\n"
+    url = http_server.add("/exports/logs.csv", Reply(200, body))
+    digest = hashlib.sha256(body).hexdigest()
+    config = make_config(
+        "custom",
+        allow_network=True,
+        sources={"custom": {"path": url, "sha256": digest}},
+    )
+    raw = load_raw_interactions(config)
+    assert raw.interactions.values.tolist() == [[1, 2], [3, 4]]
+    assert (tmp_path / "raw" / "custom" / "logs.csv").read_bytes() == body
+    assert raw.files["logs.csv"]["source"] == "network"
+
+
+def test_custom_local_digest_mismatch(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n")
+    with pytest.raises(ChecksumError, match=r"logs.csv \(from local path\)"):
+        _load(make_config, path, sha256="f" * 64)
+
+
+def test_custom_missing_local_file(tmp_path: Path, make_config: MakeConfig) -> None:
+    with pytest.raises(ConfigError, match=r"custom.path is '.*nope.csv', which is not"):
+        _load(make_config, tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("id_type", ["auto", "str"])
+def test_custom_csv_ids_survive_parquet_round_trip(
+    tmp_path: Path, make_config: MakeConfig, id_type: str
+) -> None:
+    # items "007" and "7" are different text ids; users are plain integers
+    path = _csv(tmp_path, "user_id,item_id\n1,007\n2,7\n10,007\n")
+    raw = _load(make_config, path, id_type=id_type)
+    saved = tmp_path / "interactions.parquet"
+    raw.interactions.to_parquet(saved)
+    back = pd.read_parquet(saved)
+    if id_type == "auto":
+        # plain integer user ids stay int64; sorted numerically 1 < 2 < 10
+        assert back["user_id"].dtype == np.int64
+        assert back.values.tolist() == [[1, "007"], [2, "7"], [10, "007"]]
+    else:
+        # text user ids, sorted as text: "1" < "10" < "2"
+        assert back.values.tolist() == [["1", "007"], ["10", "007"], ["2", "7"]]
+    pd.testing.assert_frame_equal(back, raw.interactions)
