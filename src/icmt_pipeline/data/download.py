@@ -355,6 +355,8 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
         raise _RetryableError(f"connection error: {reason}") from exc
+    except ValueError as exc:
+        raise DownloadError(f"invalid URL {url!r}: {exc}") from exc
     with response:
         length_header = response.headers.get("Content-Length")
         total = (
@@ -370,20 +372,24 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
             mininterval=0.5,
             leave=True,
         ) as progress:
-            try:
-                while chunk := response.read(_CHUNK):
-                    handle.write(chunk)
-                    received += len(chunk)
-                    progress.update(len(chunk))
-            except http.client.IncompleteRead as exc:
-                raise _RetryableError(
-                    f"truncated body: got {received + len(exc.partial)} of "
-                    f"{total} bytes"
-                ) from exc
-            except (OSError, http.client.HTTPException) as exc:
-                raise _RetryableError(
-                    f"connection lost after {received} bytes: {exc}"
-                ) from exc
+            while True:
+                try:
+                    chunk = response.read(_CHUNK)
+                except http.client.IncompleteRead as exc:
+                    raise _RetryableError(
+                        f"truncated body: got {received + len(exc.partial)} of "
+                        f"{total} bytes"
+                    ) from exc
+                except (OSError, http.client.HTTPException) as exc:
+                    raise _RetryableError(
+                        f"connection lost after {received} bytes: {exc}"
+                    ) from exc
+                if not chunk:
+                    break
+                # Local write errors (disk full) propagate: retrying cannot help.
+                handle.write(chunk)
+                received += len(chunk)
+                progress.update(len(chunk))
     if total is not None and received < total:
         raise _RetryableError(f"truncated body: got {received} of {total} bytes")
 

@@ -303,7 +303,10 @@ def read_custom_interactions(
     Each id column is typed on its own. Parquet integer ids stay ``int64``
     (strings under ``id_type: str``), string ids follow the rule above, and
     float ids are refused as ambiguous. Rows of a CSV whose mapped fields are
-    all empty (blank lines) are skipped.
+    all empty (blank lines) are skipped. An id that is empty, blank or one of
+    :data:`MISSING_ID_TEXT` (``nan``, ``NA``, ``null``, ...) is missing.
+    CSV line numbers in messages assume one record per line (a quoted field
+    holding a newline shifts them).
 
     Args:
         path: A local file.

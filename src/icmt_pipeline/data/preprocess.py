@@ -185,6 +185,7 @@ def k_core_filter(df: pd.DataFrame, k: int) -> pd.DataFrame:
         n_users,
         n_items,
     )
+    log_describe(out, f"after {k}-core")
     if n_users < 2 or n_items < 2:
         raise DataError(
             f"k_core={k} leaves {n_users} user(s), {n_items} item(s) and {len(out)} "
