@@ -19,3 +19,6 @@ CONFIG_LOADER_ARGS = {
 warnings.filterwarnings(
     "ignore", message=r"register_new_resolver\(\) is deprecated", category=UserWarning
 )
+# kedro-mlflow imports MLflow's pyfunc module, which warns about a class of
+# MLflow's own; nothing in this project defines a `predict` method.
+warnings.filterwarnings("ignore", message=r".*Add type hints to the `predict` method")
