@@ -157,14 +157,23 @@ class IPSStep:
         return {"loss": float(loss.detach())}
 
 
-def _flat(grads: tuple[Tensor | None, ...], params: list[torch.nn.Parameter]) -> Tensor:
-    """Concatenate gradients into one float64 vector (None = zeros)."""
-    return torch.cat(
-        [
-            (g if g is not None else torch.zeros_like(p)).reshape(-1).to(torch.float64)
-            for g, p in zip(grads, params, strict=True)
-        ]
-    )
+def gram_matrix(grads: list[tuple[Tensor | None, ...]]) -> np.ndarray:
+    """``M_ab = g_a . g_b`` over all parameters, ``[K', K']`` float64.
+
+    Each entry is a sum over parameters of float32 dot products (no flattened
+    or float64 copies of the gradients are made), accumulated in float64.
+    ``None`` (a parameter a cluster's loss does not reach) counts as zero.
+    """
+    k = len(grads)
+    gram = np.zeros((k, k))
+    for a in range(k):
+        for b in range(a, k):
+            total = 0.0
+            for ga, gb in zip(grads[a], grads[b], strict=True):
+                if ga is not None and gb is not None:
+                    total += float(torch.dot(ga.reshape(-1), gb.reshape(-1)))
+            gram[a, b] = gram[b, a] = total
+    return gram
 
 
 class ICMTStep:
@@ -265,31 +274,36 @@ class ICMTStep:
             )
         return stats
 
-    def _solve(self, grads: list[Tensor], present: Tensor) -> np.ndarray:
+    def _solve(
+        self, grads: list[tuple[Tensor | None, ...]], present: Tensor
+    ) -> np.ndarray:
         """Weights for all K clusters from the present clusters' gradients."""
-        stacked = torch.stack(grads)  # [K', P] float64
-        gram = (stacked @ stacked.T).numpy()  # [K', K']
         return cluster_weights(
-            gram, present.numpy(), self.k, self.icmt.fw_max_iter, self.icmt.fw_tol
+            gram_matrix(grads),
+            present.numpy(),
+            self.k,
+            self.icmt.fw_max_iter,
+            self.icmt.fw_tol,
         )
 
     def _step_exact(
         self, cluster_loss: Tensor, present: Tensor, plain: Tensor
     ) -> np.ndarray:
         """g_k = grad of L_k w.r.t. theta_s; one backward of L; then fix theta_s."""
+        clusters = present.tolist()
         per_cluster = [
             torch.autograd.grad(
                 cluster_loss[k], self.shared, retain_graph=True, allow_unused=True
             )
-            for k in present.tolist()
+            for k in clusters
         ]
-        weights = self._solve([_flat(g, self.shared) for g in per_cluster], present)
+        weights = self._solve(per_cluster, present)
         plain.backward()
         # theta_s now holds grad(sum_k L_k + rest); move it to
         # grad(sum_k w_k L_k + rest) by adding sum_k (w_k - 1) g_k.
         with torch.no_grad():
             for j, param in enumerate(self.shared):
-                for k, grads in zip(present.tolist(), per_cluster, strict=True):
+                for k, grads in zip(clusters, per_cluster, strict=True):
                     if grads[j] is not None and weights[k] != 1.0:
                         param.grad.add_(grads[j], alpha=float(weights[k] - 1.0))
         return weights
@@ -313,7 +327,7 @@ class ICMTStep:
             per_user = torch.zeros(unique_users.numel(), g.shape[1]).index_add(
                 0, inverse, g
             )
-            grads.append(per_user.reshape(-1).to(torch.float64))
+            grads.append((per_user,))
         weights = self._solve(grads, present)
         w = torch.as_tensor(weights, dtype=cluster_loss.dtype)
         weighted = (w * cluster_loss).sum() + rest

@@ -14,7 +14,6 @@ from icmt_pipeline.data.preprocess import (
     item_map,
     item_popularity,
     k_core_filter,
-    log_describe,
     remap_ids,
     split_interactions,
 )
@@ -58,10 +57,7 @@ def filter_interactions(
 ) -> pd.DataFrame:
     """Iterated k-core filtering, then contiguous ``user_idx``/``item_idx``."""
     config = DataConfig.from_params(data, dataset)
-    filtered = k_core_filter(raw_interactions, config.k_core)
-    interactions = remap_ids(filtered)
-    log_describe(interactions, f"{dataset} after {config.k_core}-core filtering")
-    return interactions
+    return remap_ids(k_core_filter(raw_interactions, config.k_core))
 
 
 def split_data(
@@ -69,12 +65,9 @@ def split_data(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split each user's pairs into train, validation and test (seeded)."""
     config = DataConfig.from_params(data, dataset)
-    train, valid, test = split_interactions(
+    return split_interactions(
         interactions, config.split_ratios, config.seed, config.split_method
     )
-    for name, part in (("train", train), ("valid", valid), ("test", test)):
-        log_describe(part, f"{dataset} {name} split")
-    return train, valid, test
 
 
 def compute_item_popularity(

@@ -1,0 +1,141 @@
+"""The Kedro pipelines on a tiny generated dataset, with an in-memory catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from omegaconf.resolvers import oc
+
+from icmt_pipeline.pipeline_registry import register_pipelines
+from icmt_pipeline.training import model_from_checkpoint
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+
+
+class KeptDataset(MemoryDataset):
+    """An in-memory dataset the runner does not empty after its last use."""
+
+    def _release(self) -> None:
+        pass
+
+
+def _write_logs(tmp_path: Path) -> tuple[Path, Path]:
+    """40 users x 30 items with string ids, ratings, timestamps, a popularity skew."""
+    rng = np.random.default_rng(0)
+    weights = 1 / np.arange(1, 31)
+    rows = []
+    for u in range(40):
+        items = rng.choice(
+            30, size=rng.integers(8, 16), replace=False, p=weights / weights.sum()
+        )
+        for i in items:
+            rows.append(
+                (
+                    f"user-{u:03d}",
+                    f"sku-{i:02d}",
+                    int(rng.integers(1, 6)),
+                    int(rng.integers(10**9, 2 * 10**9)),
+                )
+            )
+    rows.append(rows[0])  # a duplicate pair, collapsed by the loader
+    logs = pd.DataFrame(rows, columns=["who", "what", "stars", "when"])
+    logs.to_csv(tmp_path / "logs.csv", index=False)
+    names = pd.DataFrame(
+        {
+            "sku": [f"sku-{i:02d}" for i in range(30)],
+            "title": [f"Item number {i}" for i in range(30)],
+        }
+    )
+    names.to_csv(tmp_path / "names.csv", index=False)
+    return tmp_path / "logs.csv", tmp_path / "names.csv"
+
+
+def _params(tmp_path: Path, model: str, framework: str) -> dict:
+    loader = OmegaConfigLoader(
+        str(CONF),
+        base_env="base",
+        default_run_env="base",
+        runtime_params={"dataset": "custom", "model": model, "framework": framework},
+        custom_resolvers={"oc.env": oc.env},
+    )
+    params = loader["parameters"]
+    logs, names = _write_logs(tmp_path)
+    params["data"]["raw_dir"] = str(tmp_path / "raw")
+    params["data"]["allow_network"] = False
+    params["data"]["sources"]["custom"].update(
+        path=str(logs),
+        columns={"user": "who", "item": "what", "rating": "stars", "timestamp": "when"},
+        min_rating=2,
+        k_core=3,
+        item_names={
+            "path": str(names),
+            "id_column": "sku",
+            "name_column": "title",
+            "sep": ",",
+        },
+    )
+    params["train"].update(
+        max_steps=40, eval_every=20, batch_size=64, eval_cutoff=5, progress_bar=False
+    )
+    params["evaluation"].update(top_n=5, cutoffs=[3, 5])
+    return params
+
+
+@pytest.mark.parametrize(
+    ("model", "framework"), [("mf", "icmt"), ("neumf", "ips"), ("lightgcn", "normal")]
+)
+def test_train_pipeline_on_generated_custom_data(
+    tmp_path, monkeypatch, model, framework
+):
+    monkeypatch.delenv("ICMT_DATA_MIRROR", raising=False)
+    params = _params(tmp_path, model, framework)
+    pipeline = register_pipelines()["train"]
+    catalog = DataCatalog(
+        {
+            name: KeptDataset(copy_mode="assign")
+            for name in pipeline.datasets()
+            if not name.startswith("params:")
+        }
+    )
+    for key, value in params.items():
+        catalog[f"params:{key}"] = value
+    for key in ("data", "train", "model_options", "evaluation"):
+        for sub, value in params[key].items():
+            catalog[f"params:{key}.{sub}"] = value
+    SequentialRunner().run(pipeline, catalog)
+
+    recs = catalog.load("recommendations")
+    test = catalog.load("test")
+    metrics = catalog.load("metrics")
+    # One list of 5 per test user, ranks 1..5, original string ids, item names.
+    assert set(recs["user_id"]) == set(test["user_id"])
+    assert (
+        recs.groupby("user_id")["rank"]
+        .apply(list)
+        .map(lambda r: r == [1, 2, 3, 4, 5])
+        .all()
+    )
+    assert recs["item_id"].str.startswith("sku-").all()
+    assert (
+        recs["item_name"]
+        == "Item number " + recs["item_id"].str[4:].astype(int).astype(str)
+    ).all()
+    # Never a training or validation item of that user.
+    seen = pd.concat([catalog.load("train"), catalog.load("valid")])
+    clash = recs.merge(seen, on=["user_id", "item_id"])
+    assert clash.empty
+    assert {"recall@5", "ndcg_tail@3", "coverage@5", "apt@5"} <= metrics.keys()
+    assert metrics == catalog.load("run_metrics")
+    # The checkpoint survives a weights_only round trip and rebuilds the model.
+    path = tmp_path / "model.pt"
+    torch.save(catalog.load("model_checkpoint"), path)
+    restored = model_from_checkpoint(torch.load(path, weights_only=True))
+    assert restored.base.n_items == len(catalog.load("item_popularity"))
+    assert catalog.load("model_checkpoint")["config"]["train"]["framework"] == framework
