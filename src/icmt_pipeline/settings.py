@@ -12,6 +12,9 @@ CONFIG_LOADER_ARGS = {
     # `${oc.env:VAR, default}` in parameters and catalog (Kedro allows it only
     # in credentials unless registered here). Used for ICMT_DATA_MIRROR.
     "custom_resolvers": {"oc.env": oc.env},
+    # conf/local/*.yml may override single nested keys (e.g. only
+    # data.sources.custom.path) instead of replacing a whole top-level key.
+    "merge_strategy": {"parameters": "soft", "globals": "soft"},
 }
 
 # Kedro 1.7 registers its resolvers with an OmegaConf call that OmegaConf now

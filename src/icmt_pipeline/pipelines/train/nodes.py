@@ -104,19 +104,17 @@ def train_recommender(
         history,
         clusters,
         _metric_history(history, exclude=("step", "epoch")),
-        _metric_history(clusters, exclude=("step",), prefix="icmt_"),
+        _metric_history(clusters, exclude=("step",)),
     )
 
 
-def _metric_history(
-    frame: pd.DataFrame, exclude: tuple[str, ...], prefix: str = ""
-) -> dict[str, Any]:
+def _metric_history(frame: pd.DataFrame, exclude: tuple[str, ...]) -> dict[str, Any]:
     """A table of per-step values as ``{name: [{"step", "value"}, ...]}``."""
     if frame.empty:
         return {}
     steps = frame["step"].astype(int).tolist()
     return {
-        _mlflow_name(prefix + col): [
+        _mlflow_name(col): [
             {"step": s, "value": float(v)}
             for s, v in zip(steps, frame[col], strict=True)
             if np.isfinite(v)
