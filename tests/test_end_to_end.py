@@ -2,8 +2,8 @@
 
 Each run happens in a throw-away copy of the project (its `conf/` and
 `pyproject.toml`; the code is the installed package), so the repository's own
-`data/` and `mlflow.db` are never touched. Step budgets are small: these tests check that
-everything runs and fits together, not how good the models get.
+`data/` and `mlflow.db` are never touched. Step budgets are small: these tests
+check that everything runs and fits together, not how good the models get.
 """
 
 from __future__ import annotations
