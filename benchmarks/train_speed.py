@@ -23,6 +23,7 @@ from icmt_pipeline.models import ModelConfig, PopularityDisentangled, build_mode
 from icmt_pipeline.training import TrainConfig
 from icmt_pipeline.training.objectives import ICMTStep, NormalStep
 from icmt_pipeline.training.sampler import NegativeSampler
+from icmt_pipeline.training.trainer import _optimizer
 
 logger = logging.getLogger("benchmarks.train_speed")
 
@@ -47,7 +48,7 @@ def step_times(
         data.train_items,
     )
     model = PopularityDisentangled(base, framework == "icmt")
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = _optimizer(model, name, cfg)  # the trainer's own choice
     if framework == "icmt":
         step = ICMTStep(model, optimizer, cfg, data.item_counts, ~data.is_head)
     else:
