@@ -53,15 +53,7 @@ def load_gowalla(k_core: int) -> Splits:
     )
     items = item_map(interactions)
     pop = item_popularity(train, len(items), config.head_share, items)
-    arrays = SplitArrays(
-        n_users=int(interactions["user_idx"].max()) + 1,
-        n_items=len(items),
-        train_users=train["user_idx"].to_numpy(np.int64),
-        train_items=train["item_idx"].to_numpy(np.int64),
-        valid_users=valid["user_idx"].to_numpy(np.int64),
-        valid_items=valid["item_idx"].to_numpy(np.int64),
-        is_head=pop["is_head"].to_numpy(bool),
-    )
+    arrays = SplitArrays.from_frames(train, valid, pop)
     return Splits(
         arrays, test["user_idx"].to_numpy(np.int64), test["item_idx"].to_numpy(np.int64)
     )

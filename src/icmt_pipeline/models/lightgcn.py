@@ -20,9 +20,9 @@ import warnings
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from icmt_pipeline.models.base import Recommender, normal_init_
+from icmt_pipeline.models.mf import MF
 
 
 def normalized_adjacency(
@@ -90,8 +90,8 @@ class SymmetricSparseMM(torch.autograd.Function):
         return None, SymmetricSparseMM.apply(ctx.adj, grad.contiguous())
 
 
-class LightGCN(Recommender):
-    """LightGCN with inner-product scoring.
+class LightGCN(MF):
+    """LightGCN: MF's tables and inner product, on propagated representations.
 
     Shared parameters (theta_s): the layer-0 user table. Item-specific
     (theta_i): the layer-0 item table. There are no other weights. The
@@ -127,7 +127,7 @@ class LightGCN(Recommender):
         message_dropout: float = 0.1,
         init_std: float = 0.1,
     ) -> None:
-        super().__init__()
+        super().__init__(n_users, n_items, embedding_dim, init_std)
         for name, p in (
             ("node_dropout", node_dropout),
             ("message_dropout", message_dropout),
@@ -136,13 +136,8 @@ class LightGCN(Recommender):
                 raise ValueError(f"{name} must be in [0, 1), got {p}")
         if n_layers < 0:
             raise ValueError(f"n_layers must be >= 0, got {n_layers}")
-        self.n_users, self.n_items, self.repr_dim = n_users, n_items, embedding_dim
         self.n_layers = n_layers
         self.node_dropout, self.message_dropout = node_dropout, message_dropout
-        self.user_emb = nn.Embedding(n_users, embedding_dim)  # [U, D]
-        self.item_emb = nn.Embedding(n_items, embedding_dim)  # [I, D]
-        normal_init_(self.user_emb, init_std)
-        normal_init_(self.item_emb, init_std)
         self.register_buffer(
             "graph_users", torch.tensor(np.asarray(train_users)).long()
         )
@@ -180,18 +175,3 @@ class LightGCN(Recommender):
             layer_sum = layer_sum + hidden
         final = layer_sum / (self.n_layers + 1)  # [N, D]
         return final[: self.n_users], final[self.n_users :]
-
-    def score_pairs(self, user_repr: Tensor, item_repr: Tensor) -> Tensor:
-        return (user_repr * item_repr).sum(dim=-1)  # [B]
-
-    def score_all(self, user_repr: Tensor, item_repr: Tensor) -> Tensor:
-        return user_repr @ item_repr.T  # [B, I]
-
-    def shared_parameters(self) -> list[nn.Parameter]:
-        return [self.user_emb.weight]
-
-    def item_parameters(self) -> list[nn.Parameter]:
-        return [self.item_emb.weight]
-
-    def embedding_l2(self, users: Tensor, items: Tensor) -> Tensor:
-        return self.user_emb(users).pow(2).sum() + self.item_emb(items).pow(2).sum()

@@ -12,11 +12,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from icmt_pipeline.models.base import Recommender, normal_init_
+from icmt_pipeline.models.mf import MF
 
 
-class NeuMF(Recommender):
+class NeuMF(MF):
     """GMF branch plus a ReLU MLP branch, fused by one linear layer.
+
+    Its tables are MF's, 2D wide (``encode``, ``item_parameters`` and
+    ``embedding_l2`` are MF's); the scorer and the shared group differ.
 
     Shared parameters (theta_s): the user table, every MLP layer and the
     fusion layer. Item-specific (theta_i): the item table. Contractive term:
@@ -43,7 +46,6 @@ class NeuMF(Recommender):
         init_std: float = 0.1,
         score_chunk: int = 2**24,
     ) -> None:
-        super().__init__()
         if mlp_layers < 1:
             raise ValueError(f"mlp_layers must be >= 1, got {mlp_layers}")
         if embedding_dim // 2 ** (mlp_layers - 1) < 1:
@@ -52,22 +54,16 @@ class NeuMF(Recommender):
                 "halving MLP layers"
             )
         d = embedding_dim
-        self.n_users, self.n_items, self.repr_dim = n_users, n_items, 2 * d
+        # Tables [U, 2D] and [I, 2D]: columns [:D] feed GMF, [D:] the MLP.
+        super().__init__(n_users, n_items, 2 * d, init_std)
         self.dim = d
         self.score_chunk = score_chunk
-        self.user_emb = nn.Embedding(n_users, 2 * d)  # [U, 2D] = [GMF | MLP]
-        self.item_emb = nn.Embedding(n_items, 2 * d)  # [I, 2D]
-        normal_init_(self.user_emb, init_std)
-        normal_init_(self.item_emb, init_std)
         widths = [2 * d] + [d // 2**k for k in range(mlp_layers)]
         self.mlp = nn.ModuleList(
             nn.Linear(w_in, w_out)
             for w_in, w_out in zip(widths[:-1], widths[1:], strict=False)
         )
         self.fuse = nn.Linear(d + widths[-1], 1)
-
-    def encode(self) -> tuple[Tensor, Tensor]:
-        return self.user_emb.weight, self.item_emb.weight
 
     def _mlp_tail(self, hidden: Tensor) -> Tensor:
         """Layers 2.. of the MLP on first-layer pre-activations ``[..., D]``."""
@@ -115,9 +111,3 @@ class NeuMF(Recommender):
 
     def shared_parameters(self) -> list[nn.Parameter]:
         return [self.user_emb.weight, *self.mlp.parameters(), *self.fuse.parameters()]
-
-    def item_parameters(self) -> list[nn.Parameter]:
-        return [self.item_emb.weight]
-
-    def embedding_l2(self, users: Tensor, items: Tensor) -> Tensor:
-        return self.user_emb(users).pow(2).sum() + self.item_emb(items).pow(2).sum()

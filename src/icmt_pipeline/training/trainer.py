@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
@@ -49,6 +50,22 @@ class SplitArrays:
     valid_users: np.ndarray
     valid_items: np.ndarray
     is_head: np.ndarray
+
+    @classmethod
+    def from_frames(
+        cls, train: pd.DataFrame, valid: pd.DataFrame, popularity: pd.DataFrame
+    ) -> SplitArrays:
+        """From the split tables (``user_idx``, ``item_idx``) and the popularity."""
+        popularity = popularity.sort_values("item_idx")
+        return cls(
+            n_users=int(max(train["user_idx"].max(), valid["user_idx"].max())) + 1,
+            n_items=len(popularity),
+            train_users=train["user_idx"].to_numpy(np.int64),
+            train_items=train["item_idx"].to_numpy(np.int64),
+            valid_users=valid["user_idx"].to_numpy(np.int64),
+            valid_items=valid["item_idx"].to_numpy(np.int64),
+            is_head=popularity["is_head"].to_numpy(bool),
+        )
 
     @property
     def item_counts(self) -> np.ndarray:

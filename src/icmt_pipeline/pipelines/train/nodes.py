@@ -54,22 +54,6 @@ def _mlflow_name(key: str) -> str:
     return key.replace("@", "_at_")
 
 
-def _split_arrays(
-    train: pd.DataFrame, valid: pd.DataFrame, popularity: pd.DataFrame
-) -> SplitArrays:
-    popularity = popularity.sort_values("item_idx")
-    n_users = int(max(train["user_idx"].max(), valid["user_idx"].max())) + 1
-    return SplitArrays(
-        n_users=n_users,
-        n_items=len(popularity),
-        train_users=train["user_idx"].to_numpy(np.int64),
-        train_items=train["item_idx"].to_numpy(np.int64),
-        valid_users=valid["user_idx"].to_numpy(np.int64),
-        valid_items=valid["item_idx"].to_numpy(np.int64),
-        is_head=popularity["is_head"].to_numpy(bool),
-    )
-
-
 def train_recommender(
     train: pd.DataFrame,
     valid: pd.DataFrame,
@@ -92,7 +76,9 @@ def train_recommender(
     )
     train_config = TrainConfig.from_params(framework, train_params)
     result = train_model(
-        model_config, train_config, _split_arrays(train, valid, item_popularity)
+        model_config,
+        train_config,
+        SplitArrays.from_frames(train, valid, item_popularity),
     )
     checkpoint = result.checkpoint(
         model_config, train_config, {"dataset": dataset, "framework": framework}
