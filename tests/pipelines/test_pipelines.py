@@ -139,3 +139,24 @@ def test_train_pipeline_on_generated_custom_data(
     restored = model_from_checkpoint(torch.load(path, weights_only=True))
     assert restored.base.n_items == len(catalog.load("item_popularity"))
     assert catalog.load("model_checkpoint")["config"]["train"]["framework"] == framework
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"model": "mfx"}, "Unknown model 'mfx'; allowed: mf, neumf, lightgcn"),
+        ({"framework": "icmtt"}, "Unknown framework 'icmtt'"),
+        ({"dataset": "netflix"}, "Unknown dataset 'netflix'"),
+        ({"train": {"lernrate": 1}}, "Unknown parameter.*'lernrate' in 'train'"),
+    ],
+)
+def test_bad_parameters_stop_the_run_before_any_node(tmp_path, override, message):
+    from icmt_pipeline.errors import ConfigError
+    from icmt_pipeline.hooks import ValidateParametersHook
+
+    params = {**_params(tmp_path, "mf", "icmt"), **override}
+    catalog = DataCatalog({"parameters": MemoryDataset(params)})
+    with pytest.raises(ConfigError, match=message):
+        ValidateParametersHook().before_pipeline_run(
+            {}, register_pipelines()["train"], catalog
+        )

@@ -77,3 +77,17 @@ def test_single_cluster_present_is_normal_training():
 
 def test_k_equal_one_gives_weight_one():
     assert cluster_weights(gram((3, 4)), np.array([0]), 1) == pytest.approx([1.0])
+
+
+def test_gram_matrix_sums_dot_products_over_parameters():
+    import torch
+
+    from icmt_pipeline.training.objectives import gram_matrix
+
+    # Cluster a: params (1, 2) and (3,); cluster b: (0, 1) and None (unreached).
+    # M_aa = 1 + 4 + 9 = 14; M_ab = 0 + 2 (+ 0) = 2; M_bb = 1.
+    grads = [
+        (torch.tensor([1.0, 2.0]), torch.tensor([3.0])),
+        (torch.tensor([0.0, 1.0]), None),
+    ]
+    assert gram_matrix(grads).tolist() == [[14.0, 2.0], [2.0, 1.0]]
