@@ -215,9 +215,9 @@ def test_own_csv_through_conf_local(tmp_path: Path):
     (project / "conf" / "local" / "globals.yml").write_text("dataset: custom\n")
     (project / "conf" / "local" / "parameters_custom.yml").write_text(
         "data:\n"
-        "  split_method: temporal\n"
         "  sources:\n"
         "    custom:\n"
+        "      split_method: temporal\n"
         f"      path: {tmp_path / 'orders.csv'}\n"
         "      columns: {user: customer, item: sku, rating: stars, timestamp: ts}\n"
         "      min_rating: 3\n"

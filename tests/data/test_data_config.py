@@ -196,6 +196,21 @@ def test_from_params_k_core_below_one(k_core: int) -> None:
             r"maps two roles to the same column",
         ),
         ({"raw_dir": None}, "lastfm", r"raw_dir must be a folder path"),
+        (
+            {"split_method": "temporal"},
+            "lastfm",
+            r"needs timestamps and lastfm has none",
+        ),
+        (
+            {"sources": {"custom": {"path": "x.csv", "split_method": "temporal"}}},
+            "custom",
+            r"columns.timestamp is null",
+        ),
+        (
+            {"sources": {"gowalla": {"split_method": "last"}}},
+            "gowalla",
+            r"gowalla.split_method is 'last'",
+        ),
     ],
 )
 def test_from_params_rejected_values(params: dict, dataset: str, pattern: str) -> None:
@@ -207,3 +222,20 @@ def test_from_params_rejects_wrapped_mapping() -> None:
     # the mapping is the content under the `data` key, not the whole file
     with pytest.raises(ConfigError, match=r"'data' in data"):
         DataConfig.from_params({"data": {}}, "lastfm")
+
+
+def test_source_split_method_wins_for_its_dataset_only() -> None:
+    # The README's own-data recipe: temporal for custom, the others unchanged.
+    params = {
+        "sources": {
+            "custom": {
+                "path": "x.csv",
+                "split_method": "temporal",
+                "columns": {"timestamp": "ts"},
+            }
+        }
+    }
+    assert DataConfig.from_params(params, "custom").split_method == "temporal"
+    assert DataConfig.from_params(params, "lastfm").split_method == "random"
+    params = {"split_method": "temporal", "sources": {"ml-1m": {}}}
+    assert DataConfig.from_params(params, "ml-1m").split_method == "temporal"

@@ -75,9 +75,9 @@ def test_k_core_filter_k1_keeps_everything() -> None:
 
 def test_k_core_filter_empties_data_names_k() -> None:
     # k=3: only i2 has 3 pairs, no user has 3 -> pass 1 drops all 7 rows
-    pattern = r"k_core=3 leaves 0 user\(s\), 0 item\(s\).*Lower data.sources"
+    pattern = r"k_core=3 leaves 0 user\(s\), 0 item\(s\).*Lower data.sources.x.k_core"
     with pytest.raises(DataError, match=pattern):
-        k_core_filter(CHAIN, 3)
+        k_core_filter(CHAIN, 3, "data.sources.x.k_core")
 
 
 def test_k_core_filter_one_user_left_is_an_error() -> None:

@@ -215,3 +215,24 @@ def test_same_seed_same_run(framework):
     ]
     for key, value in runs[0].model.state_dict().items():
         assert torch.equal(value, runs[1].model.state_dict()[key]), key
+
+
+def test_too_few_validations_for_early_stopping_are_warned(caplog) -> None:
+    # ~255 training pairs / batch 64 = 4 batches per epoch; 2 epochs = 8
+    # batches; eval_every 5 validates at batches 5 and 8 only: 2 < 3 times.
+    params = {
+        "max_epochs": 2,
+        "batch_size": 64,
+        "eval_every": 5,
+        "eval_cutoff": 5,
+        "progress_bar": False,
+    }
+    with caplog.at_level("WARNING", logger="icmt_pipeline.training.trainer"):
+        result = train_model(
+            ModelConfig(name="mf", embedding_dim=4),
+            TrainConfig.from_params("normal", params),
+            _data(),
+        )
+    assert [row["step"] for row in result.history] == [5.0, 8.0]
+    assert "Validation runs only 2 time(s) in a budget of 8 batches" in caplog.text
+    assert "lower train.eval_every, e.g. to 4 (one epoch)" in caplog.text

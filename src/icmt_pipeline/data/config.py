@@ -41,11 +41,12 @@ _RATIO_KEYS: tuple[str, ...] = ("train", "valid", "test")
 _COLUMN_KEYS: tuple[str, ...] = ("user", "item", "rating", "timestamp")
 _ITEM_NAME_KEYS: tuple[str, ...] = ("path", "id_column", "name_column", "sep")
 _SOURCE_KEYS: dict[str, tuple[str, ...]] = {
-    "lastfm": ("k_core", "url"),
-    "gowalla": ("k_core", "url"),
-    "yelp2018": ("k_core", "url"),
-    "ml-1m": ("k_core", "url", "min_rating"),
+    "lastfm": ("k_core", "url", "split_method"),
+    "gowalla": ("k_core", "url", "split_method"),
+    "yelp2018": ("k_core", "url", "split_method"),
+    "ml-1m": ("k_core", "url", "min_rating", "split_method"),
     "custom": (
+        "split_method",
         "path",
         "format",
         "sep",
@@ -64,6 +65,8 @@ _DEFAULT_K_CORE: dict[str, int] = {
     "ml-1m": 10,
     "custom": 5,
 }
+# Datasets whose files carry no timestamps (no temporal split for them).
+_UNTIMED: tuple[str, ...] = ("lastfm", "gowalla", "yelp2018")
 _DEFAULT_MIN_RATING: dict[str, float | None] = {"ml-1m": 4.0, "custom": None}
 
 
@@ -154,7 +157,9 @@ class DataConfig:
           timeout_s: 60         # float > 0: socket timeout per attempt (seconds)
           backoff_s: 1.0        # float >= 0: wait backoff_s * 2**(r-1) before retry r
         seed: 2024              # int: seed of the random split
-        split_method: random    # random | temporal (temporal needs timestamps)
+        split_method: random    # random | temporal (temporal needs timestamps);
+                                #   every source may set its own split_method,
+                                #   which then wins for that dataset
         split_ratios: {train: 0.8, valid: 0.1, test: 0.1}  # each > 0, sum 1
         head_share: 0.2         # float in (0, 1): share of items (by count of
                                 #   items) that are head items
@@ -277,11 +282,33 @@ class DataConfig:
                 f"data.download.backoff_s must be >= 0, got {download.backoff_s}"
             )
 
-        split_method = raw.get("split_method", "random")
-        if split_method not in SPLIT_METHODS:
+        split_method = _choice(
+            raw.get("split_method", "random"), SPLIT_METHODS, "data.split_method"
+        )
+        # A source's own split_method (when set) wins over data.split_method, so
+        # a temporal split for one dataset does not change the others.
+        source_raw = _mapping(raw.get("sources"), "data.sources").get(dataset)
+        own_split = _mapping(source_raw, f"data.sources.{dataset}").get("split_method")
+        if own_split is not None:
+            split_method = _choice(
+                own_split, SPLIT_METHODS, f"data.sources.{dataset}.split_method"
+            )
+        source = _sources(raw.get("sources"), dataset)
+        if split_method == "temporal" and dataset in _UNTIMED:
             raise ConfigError(
-                f"Unknown data.split_method {split_method!r}; allowed: "
-                f"{', '.join(SPLIT_METHODS)}"
+                f"split_method 'temporal' needs timestamps and {dataset} has none; "
+                "use 'random' for it, or set the temporal split only for the "
+                "dataset that has timestamps (data.sources.<name>.split_method)"
+            )
+        if (
+            split_method == "temporal"
+            and dataset == "custom"
+            and source.columns.timestamp is None
+        ):
+            raise ConfigError(
+                "split_method 'temporal' needs timestamps but "
+                "data.sources.custom.columns.timestamp is null: name the column "
+                "that holds them, or use split_method 'random'"
             )
         head_share = _float(raw.get("head_share", 0.2), "data.head_share")
         if not 0.0 < head_share < 1.0:
@@ -306,7 +333,7 @@ class DataConfig:
             split_ratios=_ratios(raw.get("split_ratios")),
             head_share=head_share,
             trusted_sha256=_trusted(raw.get("trusted_sha256")),
-            source=_sources(raw.get("sources"), dataset),
+            source=source,
         )
 
 

@@ -137,7 +137,9 @@ def collapse_duplicates(df: pd.DataFrame, origin: str = "interactions") -> pd.Da
     return out.sort_values(PAIR, kind="stable").reset_index(drop=True)
 
 
-def k_core_filter(df: pd.DataFrame, k: int) -> pd.DataFrame:
+def k_core_filter(
+    df: pd.DataFrame, k: int, setting: str = "the k_core threshold"
+) -> pd.DataFrame:
     """Keep users and items with at least ``k`` interactions, to a fixed point.
 
     Each pass counts interactions per user and per item among the rows still
@@ -147,6 +149,7 @@ def k_core_filter(df: pd.DataFrame, k: int) -> pd.DataFrame:
     Args:
         df: Interactions with ``user_id`` and ``item_id`` (one row per pair).
         k: Threshold, >= 1.
+        setting: The parameter that sets ``k``, named in the error message.
 
     Returns:
         The kept rows in input order, index reset.
@@ -190,7 +193,7 @@ def k_core_filter(df: pd.DataFrame, k: int) -> pd.DataFrame:
         raise DataError(
             f"k_core={k} leaves {n_users} user(s), {n_items} item(s) and {len(out)} "
             f"pair(s) of {len(df)}; at least 2 users and 2 items are needed. "
-            "Lower data.sources.<dataset>.k_core"
+            f"Lower {setting}"
         )
     return out
 

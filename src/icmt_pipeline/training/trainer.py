@@ -230,6 +230,17 @@ def train_model(
         cfg.eval_every,
     )
 
+    n_evals = total // cfg.eval_every + (total % cfg.eval_every > 0)
+    if n_evals < 3:
+        logger.warning(
+            "Validation runs only %d time(s) in a budget of %d batches "
+            "(train.eval_every=%d), so early stopping cannot act; for a small "
+            "dataset lower train.eval_every, e.g. to %d (one epoch)",
+            n_evals,
+            total,
+            cfg.eval_every,
+            per_epoch,
+        )
     result = TrainResult(model=model, best_step=0, best_valid=-math.inf)
     best_state = copy.deepcopy(model.state_dict())
     bad_evals, step, started = 0, 0, time.perf_counter()

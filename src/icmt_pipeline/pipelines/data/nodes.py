@@ -57,7 +57,8 @@ def filter_interactions(
 ) -> pd.DataFrame:
     """Iterated k-core filtering, then contiguous ``user_idx``/``item_idx``."""
     config = DataConfig.from_params(data, dataset)
-    return remap_ids(k_core_filter(raw_interactions, config.k_core))
+    setting = f"data.sources.{dataset}.k_core"
+    return remap_ids(k_core_filter(raw_interactions, config.k_core, setting))
 
 
 def split_data(
