@@ -7,12 +7,16 @@ at once with the bad key and the allowed ones, not be silently ignored.
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from icmt_pipeline.errors import ConfigError
 
 T = TypeVar("T")
+_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+_PLURALS = {bool: "booleans", int: "integers", float: "numbers", str: "strings"}
 
 
 def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) -> T:
@@ -29,6 +33,11 @@ def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) ->
     Raises:
         ConfigError: If a key is unknown or a value is rejected by ``cls``.
     """
+    if params is not None and not isinstance(params, Mapping):
+        raise ConfigError(
+            f"'{section}' must be a mapping of parameters, got "
+            f"{type(params).__name__} {params!r}"
+        )
     params = dict(params or {})
     allowed = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(params) - allowed)
@@ -37,10 +46,58 @@ def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) ->
             f"Unknown parameter(s) {', '.join(repr(k) for k in unknown)} in "
             f"'{section}'; allowed: {', '.join(sorted(allowed))}"
         )
+    hints = typing.get_type_hints(cls)
+    checked = {
+        key: _check_type(value, hints[key], f"{section}.{key}")
+        for key, value in params.items()
+    }
     try:
-        return cls(**params)
+        return cls(**checked)
     except TypeError as exc:
         raise ConfigError(f"Bad parameters in '{section}': {exc}") from exc
+
+
+def _check_type(value: Any, hint: Any, where: str) -> Any:
+    """``value`` if it has type ``hint`` (ints pass as floats, lists as tuples).
+
+    YAML and ``--params`` give booleans, numbers and strings their own types,
+    so a quoted ``"false"`` or a ``1.5`` where an integer belongs is a mistake
+    to report, not to coerce: ``if "false":`` is true.
+    """
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        (inner,) = [t for t in options if t is not type(None)]
+        return _check_type(value, inner, where)
+    if origin is tuple:
+        item_type = typing.get_args(hint)[0]
+        if not isinstance(value, list | tuple):
+            raise ConfigError(
+                f"{where} must be a list of {_PLURALS[item_type]}, got "
+                f"{type(value).__name__} {value!r}"
+            )
+        return tuple(
+            _check_type(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)
+        )
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint):
+            raise ConfigError(f"{where} must be a mapping, got {value!r}")
+        return value
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, int | float) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }.get(hint)
+    if ok is None:
+        raise TypeError(f"{where}: unsupported parameter type {hint!r}")
+    if not ok:
+        raise ConfigError(
+            f"{where} must be {_NAMES[hint]}, got {type(value).__name__} {value!r}"
+        )
+    return float(value) if hint is float else value
 
 
 def to_plain(obj: Any) -> Any:

@@ -153,6 +153,21 @@ def test_train_pipeline_on_generated_custom_data(
             r"Unknown parameter.*'lernrate' in 'train'; allowed: batch_size, "
             r"(?!.*framework)",
         ),
+        ({"trian": {"max_steps": 1}}, "Unknown top-level parameter.*'trian'"),
+        (
+            {"train": {"icmt": {"contractive": "false"}}},
+            "train.icmt.contractive must be true or false, got str 'false'",
+        ),
+        ({"train": {"seed": 1.5}}, "train.seed must be an integer, got float 1.5"),
+        ({"train": {"icmt": "abc"}}, "'train.icmt' must be a mapping"),
+        (
+            {"evaluation": {"cutoffs": [10.7, 20]}},
+            r"evaluation.cutoffs\[0\] must be an integer",
+        ),
+        ({"evaluation": {"batch_size": 0}}, "evaluation.batch_size must be >= 1"),
+        ({"model_options": {"init_std": -1}}, "init_std must be >= 0"),
+        ({"model_options": {"node_dropout": 1.5}}, r"node_dropout must be in \[0, 1\)"),
+        ({"model_options": {"n_layers": -1}}, "n_layers must be >= 0"),
     ],
 )
 def test_bad_parameters_stop_the_run_before_any_node(tmp_path, override, message):
@@ -165,3 +180,68 @@ def test_bad_parameters_stop_the_run_before_any_node(tmp_path, override, message
         ValidateParametersHook().before_pipeline_run(
             {}, register_pipelines()["train"], catalog
         )
+
+
+def test_bad_model_options_for_the_chosen_model(tmp_path):
+    from icmt_pipeline.errors import ConfigError
+    from icmt_pipeline.hooks import ValidateParametersHook
+
+    # NeuMF's MLP widths halve from D = 64: 64, 32, ..., 1 after 7 layers, so a
+    # 10th layer would have width 64 // 2**9 = 0.
+    params = _params(tmp_path, "neumf", "icmt")
+    params["model_options"]["mlp_layers"] = 10
+    catalog = DataCatalog({"parameters": MemoryDataset(params)})
+    with pytest.raises(ConfigError, match="MLP widths.*got 10"):
+        ValidateParametersHook().before_pipeline_run(
+            {}, register_pipelines()["train"], catalog
+        )
+
+
+def _run(tmp_path: Path, params: dict, pipeline_name: str) -> DataCatalog:
+    pipeline = register_pipelines()[pipeline_name]
+    catalog = DataCatalog(
+        {
+            name: KeptDataset(copy_mode="assign")
+            for name in pipeline.datasets()
+            if not name.startswith("params:")
+        }
+    )
+    for key, value in params.items():
+        catalog[f"params:{key}"] = value
+    for key in ("data", "train", "model_options", "evaluation"):
+        for sub, value in params[key].items():
+            catalog[f"params:{key}.{sub}"] = value
+    SequentialRunner().run(pipeline, catalog)
+    return catalog
+
+
+def test_list_longer_than_the_unseen_items_stops_before_training(tmp_path, monkeypatch):
+    from icmt_pipeline.errors import ConfigError
+
+    monkeypatch.delenv("ICMT_DATA_MIRROR", raising=False)
+    params = _params(tmp_path, "mf", "normal")
+    # 30 items at most, users with 8..15 pairs: a top-25 list cannot be filled
+    # for a test user who has seen >= 6 items (30 - 6 = 24 < 25).
+    params["evaluation"].update(top_n=25, cutoffs=[25])
+    with pytest.raises(ConfigError, match=r"evaluation.top_n=25 is longer than"):
+        _run(tmp_path, params, "train")
+
+
+def test_split_without_evaluable_users_is_refused(tmp_path, monkeypatch):
+    from icmt_pipeline.errors import DataError
+
+    monkeypatch.delenv("ICMT_DATA_MIRROR", raising=False)
+    params = _params(tmp_path, "mf", "normal")
+    two_each = pd.DataFrame({"who": ["a", "a", "b", "b"], "what": ["x", "y", "x", "y"]})
+    two_each.to_csv(tmp_path / "two.csv", index=False)
+    params["data"]["sources"]["custom"].update(
+        path=str(tmp_path / "two.csv"),
+        columns={"user": "who", "item": "what"},
+        min_rating=None,
+        k_core=1,
+        item_names={"path": None},
+    )
+    # 2 users with 2 pairs each: n_test = max(1, round(0.2)) = 1 and n_valid = 1
+    # would leave no training pair, so both users go wholly to training.
+    with pytest.raises(DataError, match="no user has the 3 pairs needed"):
+        _run(tmp_path, params, "data")

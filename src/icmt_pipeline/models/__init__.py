@@ -56,7 +56,32 @@ class ModelConfig:
                 f"Unknown model {self.name!r}; allowed: {', '.join(MODELS)}"
             )
         if self.embedding_dim < 1:
-            raise ConfigError(f"embedding_dim must be >= 1, got {self.embedding_dim}")
+            raise ConfigError(
+                f"model_options.embedding_dim must be >= 1, got {self.embedding_dim}"
+            )
+        if self.init_std < 0:
+            raise ConfigError(
+                f"model_options.init_std must be >= 0, got {self.init_std}"
+            )
+        too_narrow = (
+            self.name == "neumf"
+            and self.embedding_dim // 2 ** max(0, self.mlp_layers - 1) < 1
+        )
+        if self.mlp_layers < 1 or too_narrow:
+            raise ConfigError(
+                f"model_options.mlp_layers must be >= 1 and the MLP widths, which "
+                f"halve from embedding_dim={self.embedding_dim}, must stay >= 1; "
+                f"got {self.mlp_layers}"
+            )
+        if self.n_layers < 0:
+            raise ConfigError(
+                f"model_options.n_layers must be >= 0, got {self.n_layers}"
+            )
+        for name in ("node_dropout", "message_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(
+                    f"model_options.{name} must be in [0, 1), got {getattr(self, name)}"
+                )
 
 
 def build_model(

@@ -70,6 +70,13 @@ class ICMTConfig:
         for name in ("lambda_pop", "lambda_cl"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"train.icmt.{name} must be >= 0")
+        for name in ("kmeans_max_iter", "fw_max_iter"):
+            if getattr(self, name) < 1:
+                raise ConfigError(
+                    f"train.icmt.{name} must be >= 1, got {getattr(self, name)}"
+                )
+        if self.fw_tol <= 0:
+            raise ConfigError(f"train.icmt.fw_tol must be > 0, got {self.fw_tol}")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from icmt_pipeline.data.preprocess import (
 )
 from icmt_pipeline.data.report import data_report, plot_popularity_curve
 from icmt_pipeline.data.sources import load_raw_interactions
+from icmt_pipeline.errors import DataError
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,18 @@ def split_data(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split each user's pairs into train, validation and test (seeded)."""
     config = DataConfig.from_params(data, dataset)
-    return split_interactions(
+    train, valid, test = split_interactions(
         interactions, config.split_ratios, config.seed, config.split_method
     )
+    if valid.empty or test.empty:
+        raise DataError(
+            f"{dataset}: no user has the 3 pairs needed to give one to each of "
+            "train, valid and test, so nothing could be validated or tested "
+            f"({interactions['user_idx'].nunique()} users, {len(interactions)} "
+            f"pairs after the {config.k_core}-core); raise "
+            f"data.sources.{dataset}.k_core to 3 or more, or bring more data"
+        )
+    return train, valid, test
 
 
 def compute_item_popularity(

@@ -42,6 +42,11 @@ class EvaluationConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cutoffs", tuple(int(c) for c in self.cutoffs))
+        for name in ("top_n", "batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(
+                    f"evaluation.{name} must be >= 1, got {getattr(self, name)}"
+                )
         if not self.cutoffs or min(self.cutoffs) < 1 or max(self.cutoffs) > self.top_n:
             raise ConfigError(
                 f"evaluation.cutoffs must be in 1..top_n={self.top_n}, "
@@ -57,24 +62,48 @@ def _mlflow_name(key: str) -> str:
 def train_recommender(
     train: pd.DataFrame,
     valid: pd.DataFrame,
+    test: pd.DataFrame,
     item_popularity: pd.DataFrame,
     dataset: str,
     model: str,
     framework: str,
     model_options: dict[str, Any],
     train_params: dict[str, Any],
+    evaluation: dict[str, Any],
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Train ``model`` under ``framework``; keep the best-validation weights.
+
+    Before training, checks that every validation user can get a list of
+    ``train.eval_cutoff`` unseen items and every test user one of
+    ``evaluation.top_n`` (a small catalogue may not allow it).
 
     Returns:
         The checkpoint (state dict + resolved config), the validation history,
         the ICMT cluster-weight history (empty for other frameworks), and both
         histories shaped for MLflow's metric history.
     """
+    eval_config = from_params(EvaluationConfig, evaluation, "evaluation")
+    train_config = TrainConfig.from_params(framework, train_params)
+    n_items = len(item_popularity)
+    seen = train.groupby("user_idx").size()
+    _check_list_length(
+        seen.reindex(valid["user_idx"].unique(), fill_value=0),
+        n_items,
+        train_config.eval_cutoff,
+        "train.eval_cutoff",
+        "validation",
+    )
+    seen_with_valid = seen.add(valid.groupby("user_idx").size(), fill_value=0)
+    _check_list_length(
+        seen_with_valid.reindex(test["user_idx"].unique(), fill_value=0),
+        n_items,
+        eval_config.top_n,
+        "evaluation.top_n",
+        "test",
+    )
     model_config = from_params(
         ModelConfig, {**model_options, "name": model}, "model_options"
     )
-    train_config = TrainConfig.from_params(framework, train_params)
     result = train_model(
         model_config,
         train_config,
@@ -92,6 +121,30 @@ def train_recommender(
         _metric_history(history, exclude=("step", "epoch")),
         _metric_history(clusters, exclude=("step",)),
     )
+
+
+def _check_list_length(
+    seen: pd.Series, n_items: int, n: int, setting: str, split: str
+) -> None:
+    """Refuse a list length ``n`` that some user's unseen items cannot fill.
+
+    Args:
+        seen: Items each evaluated user has already seen, by ``user_idx``.
+        n_items: Items in the catalogue.
+        n: The list length.
+        setting: The parameter that sets ``n``, for the message.
+        split: ``validation`` or ``test``, for the message.
+    """
+    if seen.empty:
+        return
+    worst = int(seen.max())
+    if n_items - worst < n:
+        raise ConfigError(
+            f"{setting}={n} is longer than the {n_items - worst} unseen item(s) "
+            f"left for a {split} user who has seen {worst} of the {n_items} items; "
+            f"lower {setting} (and evaluation.cutoffs) or keep more items "
+            "(a lower k_core)"
+        )
 
 
 def _metric_history(frame: pd.DataFrame, exclude: tuple[str, ...]) -> dict[str, Any]:

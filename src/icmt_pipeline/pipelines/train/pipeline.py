@@ -19,12 +19,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs={
                     "train": "train",
                     "valid": "valid",
+                    "test": "test",
                     "item_popularity": "item_popularity",
                     "dataset": "params:dataset",
                     "model": "params:model",
                     "framework": "params:framework",
                     "model_options": "params:model_options",
                     "train_params": "params:train",
+                    "evaluation": "params:evaluation",
                 },
                 outputs=[
                     "model_checkpoint",
