@@ -11,11 +11,20 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Reply:
-    """One canned HTTP answer; ``content_length`` overrides the header."""
+    """One canned HTTP answer.
+
+    ``content_length`` overrides the header; ``send_length=False`` omits it (the
+    body then ends when the connection closes). ``chunked=True`` sends the body
+    as one HTTP/1.1 chunk; ``cut_at`` then stops after that many body bytes and
+    closes the connection without ending the chunk.
+    """
 
     status: int = 200
     body: bytes = b""
     content_length: int | None = None
+    send_length: bool = True
+    chunked: bool = False
+    cut_at: int | None = None
 
 
 class LocalServer:
@@ -35,12 +44,25 @@ class LocalServer:
                 reply = replies[min(server.hits[self.path], len(replies) - 1)]
                 server.hits[self.path] += 1
                 length = reply.content_length
+                if reply.chunked:
+                    self.protocol_version = "HTTP/1.1"
                 self.send_response(reply.status)
-                self.send_header(
-                    "Content-Length", str(len(reply.body) if length is None else length)
-                )
+                if reply.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                elif reply.send_length:
+                    self.send_header(
+                        "Content-Length",
+                        str(len(reply.body) if length is None else length),
+                    )
+                self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if reply.chunked:
+                    sent = reply.body[: reply.cut_at]
+                    self.wfile.write(b"%x\r\n" % len(reply.body) + sent)
+                    if reply.cut_at is None:
+                        self.wfile.write(b"\r\n0\r\n\r\n")
+                else:
+                    self.wfile.write(reply.body)
                 self.wfile.flush()
                 self.close_connection = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import logging
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import pytest
 from stub_http_server import LocalServer, Reply
 
 from icmt_pipeline.data.config import DataConfig
-from icmt_pipeline.data.sources import RawData, load_raw_interactions
+from icmt_pipeline.data.sources import RawData, load_raw_interactions, url_cache_name
 from icmt_pipeline.errors import ChecksumError, ConfigError, DataError
 
 MakeConfig = Callable[..., DataConfig]
@@ -294,8 +295,10 @@ def test_custom_from_url_lands_in_cache(
     )
     raw = load_raw_interactions(config)
     assert raw.interactions.values.tolist() == [[1, 2], [3, 4]]
-    assert (tmp_path / "raw" / "custom" / "logs.csv").read_bytes() == body
-    assert raw.files["logs.csv"]["source"] == "network"
+    name = url_cache_name(url)
+    assert (tmp_path / "raw" / "custom" / name).read_bytes() == body
+    assert raw.files[name]["source"] == "network"
+    assert raw.files[name]["url"] == url
 
 
 def test_custom_local_digest_mismatch(tmp_path: Path, make_config: MakeConfig) -> None:
@@ -327,3 +330,285 @@ def test_custom_csv_ids_survive_parquet_round_trip(
         # text user ids, sorted as text: "1" < "10" < "2"
         assert back.values.tolist() == [["1", "007"], ["10", "007"], ["2", "7"]]
     pd.testing.assert_frame_equal(back, raw.interactions)
+
+
+def test_url_cache_name_depends_on_full_url() -> None:
+    v1 = url_cache_name("http://127.0.0.1:8765/v1/data.csv")
+    v2 = url_cache_name("http://127.0.0.1:8765/v2/data.csv")
+    # 12 hex digits of sha256(url), a dash, the URL's file name
+    expected = hashlib.sha256(b"http://127.0.0.1:8765/v1/data.csv").hexdigest()[:12]
+    assert v1 == f"{expected}-data.csv"
+    assert v2.endswith("-data.csv") and v2 != v1
+
+
+def test_custom_url_versions_never_share_a_cache_file(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    v1 = http_server.add("/v1/data.csv", Reply(200, b"user_id,item_id\n1,2\n"))
+    v2 = http_server.add("/v2/data.csv", Reply(200, b"user_id,item_id\n7,8\n"))
+
+    def load(url: str) -> RawData:
+        config = make_config(
+            "custom", allow_network=True, sources={"custom": {"path": url}}
+        )
+        return load_raw_interactions(config)
+
+    assert load(v1).interactions.values.tolist() == [[1, 2]]
+    assert load(v2).interactions.values.tolist() == [[7, 8]]
+    again = load(v1)
+    assert again.interactions.values.tolist() == [[1, 2]]
+    # the same URL hits its cache file; each URL was downloaded once
+    assert http_server.hits["/v1/data.csv"] == 1
+    assert http_server.hits["/v2/data.csv"] == 1
+    record = again.files[url_cache_name(v1)]
+    assert (record["source"], record["url"]) == ("cache", v1)
+    cached = sorted(p.name for p in (tmp_path / "raw" / "custom").iterdir())
+    assert cached == sorted([url_cache_name(v1), url_cache_name(v2)])
+
+
+def test_custom_item_names_url_with_same_file_name(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    logs = http_server.add("/logs/data.csv", Reply(200, b"user_id,item_id\n1,10\n"))
+    names = http_server.add("/names/data.csv", Reply(200, b"item_id,name\n10,Ten\n"))
+    config = make_config(
+        "custom",
+        allow_network=True,
+        sources={"custom": {"path": logs, "item_names": {"path": names}}},
+    )
+    raw = load_raw_interactions(config)
+    assert raw.item_names is not None
+    assert raw.item_names.to_dict("records") == [{"item_id": 10, "item_name": "Ten"}]
+    assert raw.files[url_cache_name(logs)]["url"] == logs
+    assert raw.files[url_cache_name(names)]["url"] == names
+
+
+def test_custom_csv_row_with_extra_fields_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    # an unquoted comma inside an id: line 3 has 3 fields under a 2-field header
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n3,4,5\n6,7\n")
+    pattern = (
+        r"logs.csv: 1 line\(s\) do not have the header's 2 field\(s\) \(sep ','\), "
+        r"first at line 3 \(3 fields: '3,4,5'\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path)
+
+
+def test_custom_csv_first_row_with_extra_fields_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    # pandas would read the extra leading field as an index: (1,2) instead
+    path = _csv(tmp_path, "user_id,item_id\n1,2,3\n")
+    with pytest.raises(DataError, match=r"first at line 2 \(3 fields: '1,2,3'\)"):
+        _load(make_config, path)
+
+
+def test_custom_csv_row_with_too_few_fields_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "u,i,r\n1,1,4\n\n1,5\n")
+    with pytest.raises(DataError, match=r"first at line 4 \(2 fields: '1,5'\)"):
+        _load(make_config, path, columns={"user": "u", "item": "i", "rating": "r"})
+
+
+def test_custom_csv_quoted_separator_accepted(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, 'user_id,item_id\n1,"a,b"\n2,c\n')
+    raw = _load(make_config, path)
+    assert raw.interactions["item_id"].tolist() == ["a,b", "c"]
+
+
+def test_custom_csv_padded_ids_warned(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1, 2\n1,2\n3,2 \n")
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.parsers"):
+        raw = _load(make_config, path)
+    # ' 2', '2' and '2 ' stay three different item ids
+    assert sorted(raw.interactions["item_id"].tolist()) == [" 2", "2", "2 "]
+    assert "column 'item_id': 2 id(s) have leading or trailing whitespace" in (
+        caplog.text
+    )
+    assert "Strip the spaces" in caplog.text
+
+
+def test_custom_csv_gz_that_is_not_gzip(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n", "logs.csv.gz")
+    with pytest.raises(DataError, match=r"logs.csv.gz: cannot read the file \(Bad"):
+        _load(make_config, path)
+
+
+def test_custom_csv_gz_read(tmp_path: Path, make_config: MakeConfig) -> None:
+    path = tmp_path / "logs.csv.gz"
+    path.write_bytes(gzip.compress(b"user_id,item_id\n1,2\n3,4,5\n"))
+    # the field check reads the decompressed text
+    with pytest.raises(DataError, match=r"first at line 3 \(3 fields"):
+        _load(make_config, path)
+
+
+def test_custom_timestamps_beyond_int64(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "u,i,t\n1,1,10\n1,2,1e20\n2,2,18446744073709551615\n")
+    pattern = (
+        r"timestamp column 't' has 2 value\(s\) outside the int64 range, first at "
+        r"line 3 \('1e20'\), line 4"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, columns={"user": "u", "item": "i", "timestamp": "t"})
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('user_id,item_id\n1,"2\n3,4\n', 2),
+        ('user_id,item_id\n1,2\n"3\n4",5\n6,"7\n8,9\n', 5),
+    ],
+)
+def test_custom_csv_unclosed_quote_names_line(
+    tmp_path: Path, make_config: MakeConfig, text: str, line: int
+) -> None:
+    path = _csv(tmp_path, text)
+    pattern = rf"logs.csv: line {line}: a quoted field opened here is never closed"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path)
+
+
+def test_custom_int_ids_beyond_int64_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n18446744073709551615,3\n")
+    pattern = (
+        r"'user_id' has 1 id\(s\) outside the int64 range \(id_type is 'int'\), "
+        r"first at line 3 \('18446744073709551615'\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, id_type="int")
+
+
+def test_custom_auto_ids_beyond_int64_stay_text(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,2\n18446744073709551615,3\n")
+    raw = _load(make_config, path)
+    # too long for an int64: kept as text, never wrapped to -1
+    assert sorted(raw.interactions["user_id"].tolist()) == [
+        "1",
+        "18446744073709551615",
+    ]
+
+
+def test_custom_int_ids_at_int64_limits_kept(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(
+        tmp_path, "user_id,item_id\n9223372036854775807,1\n-9223372036854775808,1\n"
+    )
+    raw = _load(make_config, path, id_type="int")
+    assert raw.interactions["user_id"].tolist() == [-(2**63), 2**63 - 1]
+
+
+def test_custom_parquet_unsigned_ids_beyond_int64_name_row(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = tmp_path / "logs.parquet"
+    table = pa.table(
+        {
+            "user_id": pa.array([1, 2**64 - 1], pa.uint64()),
+            "item_id": pa.array([1, 2], pa.int64()),
+        }
+    )
+    pq.write_table(table, path)
+    with pytest.raises(DataError, match=r"beyond the int64 range.*first at row\(s\) 2"):
+        _load(make_config, path)
+
+
+@pytest.mark.parametrize("unit", ["ms", "us", "ns"])
+def test_custom_parquet_subsecond_timestamps_truncated(
+    tmp_path: Path,
+    make_config: MakeConfig,
+    caplog: pytest.LogCaptureFixture,
+    unit: str,
+) -> None:
+    per_second = {"ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    # 100.5 s, 200 s, 300.25 s after the epoch
+    ticks = [100 * per_second + per_second // 2, 200 * per_second]
+    ticks.append(300 * per_second + per_second // 4)
+    path = tmp_path / "logs.parquet"
+    table = pa.table(
+        {
+            "user_id": [1, 1, 2],
+            "item_id": [1, 2, 1],
+            "ts": pa.array(ticks, pa.timestamp(unit)),
+        }
+    )
+    pq.write_table(table, path)
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.parsers"):
+        raw = _load(
+            make_config,
+            path,
+            columns={"user": "user_id", "item": "item_id", "timestamp": "ts"},
+        )
+    assert raw.interactions["timestamp"].tolist() == [100, 200, 300]
+    assert f"timestamp column 'ts' (timestamp[{unit}]): 2 value(s) had sub-second" in (
+        caplog.text
+    )
+    assert "logs.parquet" in caplog.text
+
+
+def test_custom_item_names_matching_no_item_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n2,20\n")
+    names = _csv(tmp_path, "item_id,name\n1,One\n2,Two\n", "names.csv")
+    pattern = (
+        r"Item-name file .*names.csv \(column 'item_id'\) matches none of the 2 item "
+        r"id\(s\) of .*logs.csv \(column 'item_id'\): e.g. names have 1, 2, "
+        r"interactions have 10, 20"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, item_names={"path": str(names)})
+
+
+def test_custom_item_names_partial_match_warned(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n2,20\n3,30\n")
+    names = _csv(tmp_path, "item_id,name\n10,Ten\n", "names.csv")
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.sources"):
+        raw = _load(make_config, path, item_names={"path": str(names)})
+    assert raw.item_names is not None and len(raw.item_names) == 1
+    # items 20 and 30 have no name
+    assert "2 of 3 item(s) of" in caplog.text and "have no name" in caplog.text
+
+
+def test_custom_item_names_extra_field_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n")
+    # an unquoted comma in a title would shift it into the next column
+    names = _csv(tmp_path, "item_id,name\n10,Ten, the\n", "names.csv")
+    with pytest.raises(DataError, match=r"names.csv: 1 line\(s\).*line 2 \(3 fields"):
+        _load(make_config, path, item_names={"path": str(names)})
+
+
+def test_custom_min_rating_keeping_nothing_names_setting(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "u,i,r\n1,1,1\n1,2,3.5\n2,1,2\n")
+    pattern = (
+        r"data.sources.custom.min_rating is 4 and keeps none of the 3 row\(s\): "
+        r"ratings range from 1 to 3.5"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(
+            make_config,
+            path,
+            columns={"user": "u", "item": "i", "rating": "r"},
+            min_rating=4,
+        )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from icmt_pipeline.data.config import DataConfig
+from icmt_pipeline.data.config import DataConfig, url_file_name
 from icmt_pipeline.errors import ConfigError
 
 SHA_A = "a" * 64
@@ -239,3 +239,55 @@ def test_source_split_method_wins_for_its_dataset_only() -> None:
     assert DataConfig.from_params(params, "lastfm").split_method == "random"
     params = {"split_method": "temporal", "sources": {"ml-1m": {}}}
     assert DataConfig.from_params(params, "ml-1m").split_method == "temporal"
+
+
+@pytest.mark.parametrize(
+    ("url", "segment"),
+    [
+        ("http://127.0.0.1:8765/v1/", "''"),
+        ("http://127.0.0.1:8765/v1/.", "'.'"),
+        ("http://127.0.0.1:8765/v1/..", "'..'"),
+        ("http://127.0.0.1:8765/v1/%2e%2e", "'%2e%2e'"),
+        ("http://127.0.0.1:8765", "''"),
+        ("http://127.0.0.1:8765/a%2Fb.csv", "'a%2Fb.csv'"),
+    ],
+)
+@pytest.mark.parametrize("key", ["path", "item_names.path"])
+def test_from_params_custom_url_without_file_name(
+    url: str, segment: str, key: str
+) -> None:
+    custom: dict = {"path": "x.csv"}
+    if key == "path":
+        custom["path"] = url
+    else:
+        custom["item_names"] = {"path": url}
+    pattern = (
+        rf"data.sources.custom.{key} URL '{url}' does not end in a usable file "
+        rf"name \(last path segment {segment}\)"
+    )
+    with pytest.raises(ConfigError, match=pattern):
+        DataConfig.from_params({"sources": {"custom": custom}}, "custom")
+
+
+@pytest.mark.parametrize(
+    ("url", "pattern"),
+    [
+        ("http://[::1/x.csv", r"custom.path is not a valid URL \(Invalid IPv6 URL\)"),
+        ("http://127.0.0.1:port/x.csv", r"custom.path is not a valid URL \(Port"),
+        ("http:///x.csv", r"custom.path URL has no host name, got 'http:///x.csv'"),
+    ],
+)
+def test_from_params_custom_malformed_url(url: str, pattern: str) -> None:
+    with pytest.raises(ConfigError, match=pattern):
+        DataConfig.from_params({"sources": {"custom": {"path": url}}}, "custom")
+
+
+def test_from_params_public_source_malformed_url() -> None:
+    params = {"sources": {"ml-1m": {"url": "https://[::1/ml-1m.zip"}}}
+    with pytest.raises(ConfigError, match=r"ml-1m.url is not a valid URL"):
+        DataConfig.from_params(params, "ml-1m")
+
+
+def test_url_file_name_decodes_last_segment() -> None:
+    assert url_file_name("https://h/x/my%20data.csv?v=2") == "my data.csv"
+    assert url_file_name("https://h/x/") is None

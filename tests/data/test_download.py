@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -258,3 +260,72 @@ def test_fetch_file_keyboard_interrupt_removes_temp(
 def test_fetch_file_rejects_name_with_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"bare name without folders, got '../x'"):
         fetch_file("../x", None, "toy", tmp_path, None)
+
+
+def test_fetch_file_no_content_length_warns_that_size_is_unchecked(
+    tmp_path: Path, http_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = http_server.add("/t", Reply(200, BODY, send_length=False))
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.download"):
+        path = _fetch(tmp_path, url)
+    assert path.read_bytes() == BODY
+    warning = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warning) == 1
+    message = warning[0].getMessage()
+    assert url in message and "no Content-Length" in message
+    assert "could not be checked" in message
+    assert "data.sources.custom.sha256" in message
+
+
+def test_fetch_file_no_content_length_pinned_does_not_warn(
+    tmp_path: Path, http_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = http_server.add("/t", Reply(200, BODY, send_length=False))
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.download"):
+        _fetch(tmp_path, url, pinned_sha256=(BODY_SHA,))
+    # the pinned digest checks the bytes, so there is nothing to warn about
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_fetch_file_chunked_body_cut_off_is_retried(
+    tmp_path: Path, http_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = http_server.add(
+        "/t", Reply(200, BODY, chunked=True, cut_at=100), Reply(200, BODY, chunked=True)
+    )
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.download"):
+        path = _fetch(tmp_path, url)
+    assert path.read_bytes() == BODY
+    assert http_server.hits["/t"] == 2
+    assert "truncated body: the connection closed after" in caplog.text
+    # a complete chunked body has its own end marker: no unchecked-size warning
+    assert "no Content-Length" not in caplog.text
+
+
+def test_fetch_file_chunked_body_always_cut_off_fails(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    url = http_server.add("/t", Reply(200, BODY, chunked=True, cut_at=100))
+    with pytest.raises(DownloadError, match=r"before the end of the chunked body"):
+        _fetch(tmp_path, url, retries=1)
+    assert http_server.hits["/t"] == 2
+    assert _cache_listing(tmp_path) == []
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_fetch_file_written_with_umask_mode(
+    tmp_path: Path, http_server: LocalServer, umask: int, mode: int
+) -> None:
+    url = http_server.add("/t", Reply(200, BODY))
+    mirror = tmp_path / "mirror"
+    (mirror / "other").mkdir(parents=True)
+    (mirror / "other" / "train.txt").write_bytes(BODY)
+    old = os.umask(umask)
+    try:
+        downloaded = _fetch(tmp_path, url)
+        mirrored = fetch_file("train.txt", None, "other", tmp_path / "raw", mirror)
+    finally:
+        os.umask(old)
+    # like open(..., "w"): 0o666 less the umask, not mkstemp's 0o600
+    assert stat.S_IMODE(downloaded.stat().st_mode) == mode
+    assert stat.S_IMODE(mirrored.stat().st_mode) == mode

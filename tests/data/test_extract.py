@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -124,3 +125,27 @@ def test_extract_members_crc_error(tmp_path: Path) -> None:
         extract_members(archive, ["a.dat"], target)
     # the staging folder is gone and nothing landed
     assert list(target.iterdir()) == []
+
+
+def _zip_with_duplicate(path: Path, name: str, first: bytes, second: bytes) -> Path:
+    """A zip holding two entries called ``name`` (zipfile warns, but writes it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr(name, first)
+            zf.writestr(name, second)
+    return path
+
+
+@pytest.mark.parametrize("asked", ["ml-1m/ratings.dat", "ratings.dat"])
+def test_extract_members_duplicate_entry_refused(tmp_path: Path, asked: str) -> None:
+    archive = _zip_with_duplicate(
+        tmp_path / "a.zip", "ml-1m/ratings.dat", b"1::1::5::1\n", b"2::2::5::2\n"
+    )
+    pattern = (
+        r"Refusing .*a.zip: it holds 2 entries named 'ml-1m/ratings.dat' "
+        rf"\(wanted member '{asked}'\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        extract_members(archive, [asked], tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -146,3 +146,122 @@ def test_detect_format(name: str, fmt: str) -> None:
 def test_detect_format_unknown_extension() -> None:
     with pytest.raises(DataError, match=r"'logs.json'.*set data.sources.custom.format"):
         detect_format("logs.json")
+
+
+def test_parse_ml1m_ratings_id_beyond_int64_refused(tmp_path: Path) -> None:
+    data = b"1::1::5::10\n18446744073709551615::2::5::978300000\n"
+    path = _write(tmp_path, "ratings.dat", data)
+    # 2**64 - 1 would wrap to user_id -1
+    pattern = (
+        r"ratings.dat: column 'UserID' has 1 value\(s\) outside the int64 range.*"
+        r"line 2 \('18446744073709551615'\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        parse_ml1m_ratings(path)
+
+
+def test_parse_ml1m_ratings_int64_limit_kept(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ratings.dat", b"9223372036854775807::2::5::10\n")
+    assert parse_ml1m_ratings(path)["user_id"].tolist() == [2**63 - 1]
+
+
+def test_parse_ml1m_ratings_timestamp_beyond_int64(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ratings.dat", b"1::2::5::99999999999999999999\n")
+    with pytest.raises(DataError, match=r"'Timestamp' has 1 value\(s\) outside"):
+        parse_ml1m_ratings(path)
+
+
+def test_parse_lastfm_user_artists_id_beyond_int64(tmp_path: Path) -> None:
+    data = b"userID\tartistID\tweight\n2\t51\t1\n2\t9223372036854775808\t1\n"
+    path = _write(tmp_path, "user_artists.dat", data)
+    with pytest.raises(DataError, match=r"'artistID' has 1 value.*outside.*line 3"):
+        parse_lastfm_user_artists(path)
+
+
+def test_parse_lastfm_user_artists_blank_line_keeps_line_numbers(
+    tmp_path: Path,
+) -> None:
+    data = b"userID\tartistID\tweight\r\n2\t51\t1\r\n\r\n2\tx\t1\r\n"
+    path = _write(tmp_path, "user_artists.dat", data)
+    # header line 1, data line 2, blank line 3, bad line 4
+    with pytest.raises(DataError, match=r"'artistID' has 1 value.*line 4 \('x'\)"):
+        parse_lastfm_user_artists(path)
+
+
+def test_parse_lastfm_artists_extra_field_refused(tmp_path: Path) -> None:
+    data = b"id\tname\turl\tpictureURL\n1\tA\tu\tp\n2\tB\tu\tp\textra\n"
+    path = _write(tmp_path, "artists.dat", data)
+    pattern = r"1 line\(s\) do not have the expected 4 tab-separated fields.*line 3"
+    with pytest.raises(DataError, match=pattern):
+        parse_lastfm_artists(path)
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        (b"18446744073709551615", "is beyond the int64 range"),
+        (b"9223372036854775808", "is beyond the int64 range"),
+        (b"1x", "is not a non-negative integer id"),
+    ],
+)
+def test_parse_adjacency_id_beyond_int64(
+    tmp_path: Path, token: bytes, problem: str
+) -> None:
+    path = _write(tmp_path, "train.txt", b"0 1\n1 " + token + b"\n")
+    with pytest.raises(DataError, match=rf"line 2: token '{token.decode()}' {problem}"):
+        parse_adjacency(path)
+
+
+def test_parse_adjacency_nineteen_digit_ids_within_int64(tmp_path: Path) -> None:
+    path = _write(tmp_path, "train.txt", b"9223372036854775807 0000000000000000001\n")
+    frame = parse_adjacency(path)
+    assert frame.values.tolist() == [[2**63 - 1, 1]]
+
+
+def test_parse_ml1m_ratings_fifth_field_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ratings.dat", b"1::1::5::10::0\n1::2::4::11::0\n")
+    pattern = (
+        r"ratings.dat: 2 line\(s\) do not have the expected 4 '::'-separated fields "
+        r"\(UserID::MovieID::Rating::Timestamp\), first at line 1 \(5 fields: "
+        r"'1::1::5::10::0'\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        parse_ml1m_ratings(path)
+
+
+def test_parse_ml1m_ratings_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
+    lines = [b"1::1::5::10", b"", b"1::2::5::10", b"1::3::5::10", b""]
+    lines += [b"1::4::5::10", b"1::5::five::10"]
+    path = _write(tmp_path, "ratings.dat", b"\n".join(lines) + b"\n")
+    # the bad rating is on file line 7, blank lines included
+    with pytest.raises(DataError, match=r"'Rating' has 1 value.*line 7 \('five'\)"):
+        parse_ml1m_ratings(path)
+    bad_fields = _write(tmp_path, "r2.dat", b"1::1::5::10\n\n1::2::5\n")
+    with pytest.raises(DataError, match=r"first at line 3 \(3 fields"):
+        parse_ml1m_ratings(bad_fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (b"1::A (1995)::Drama::X\n2::B (1996)::Comedy::X\n", 1),
+        (b"1::A (1995)::Drama::X\n2::B (1996)::Comedy\n", 1),
+        (b"1::A (1995)::Drama\n2::B: C::D (1996)::Comedy\n", 2),
+    ],
+)
+def test_parse_ml1m_movies_field_count_names_line(
+    tmp_path: Path, text: bytes, line: int
+) -> None:
+    path = _write(tmp_path, "movies.dat", text)
+    pattern = (
+        rf"movies.dat: \d line\(s\) do not have the expected 3 '::'-separated "
+        rf"fields \(MovieID::Title::Genres\), first at line {line} \(4 fields"
+    )
+    with pytest.raises(DataError, match=pattern):
+        parse_ml1m_movies(path)
+
+
+def test_parse_ml1m_ratings_empty_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ratings.dat", b"\n")
+    with pytest.raises(DataError, match=r"ratings.dat holds no data lines"):
+        parse_ml1m_ratings(path)

@@ -166,3 +166,15 @@ def test_describe_counts_and_density(caplog: pytest.LogCaptureFixture) -> None:
         log_describe(CHAIN, "raw")
     assert "raw: 4 users, 3 items, 7 pairs, density 0.583333" in caplog.text
     assert describe(CHAIN.iloc[:0])["density"] == 0.0
+
+
+def test_binarize_keeping_no_row_names_setting_and_range() -> None:
+    frame = pd.DataFrame(
+        {"user_id": [1, 1, 2], "item_id": [1, 2, 1], "rating": [1.0, 3.5, 2.0]}
+    )
+    pattern = (
+        r"data.sources.custom.min_rating is 4 and keeps none of the 3 row\(s\): "
+        r"ratings range from 1 to 3.5; lower data.sources.custom.min_rating"
+    )
+    with pytest.raises(DataError, match=pattern):
+        binarize(frame, 4.0, "data.sources.custom.min_rating")

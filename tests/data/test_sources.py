@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from stub_http_server import LocalServer, Reply
 
 from icmt_pipeline.data.config import DataConfig
 from icmt_pipeline.data.sources import SOURCES, load_raw_interactions
-from icmt_pipeline.errors import ChecksumError, DownloadError
+from icmt_pipeline.errors import ChecksumError, DataError, DownloadError
 
 MakeConfig = Callable[..., DataConfig]
 
@@ -187,3 +188,61 @@ def test_load_public_nowhere_lists_places(
     assert "no mirror set (set ICMT_DATA_MIRROR or data.mirror)" in message
     assert "https://files.grouplens.org/datasets/movielens/ml-1m.zip" in message
     assert "not tried: data.allow_network is false" in message
+
+
+def test_load_ml1m_duplicate_member_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "ml-1m").mkdir(parents=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        with zipfile.ZipFile(mirror / "ml-1m" / "ml-1m.zip", "w") as zf:
+            zf.writestr("ml-1m/ratings.dat", b"1::10::5::100\n")
+            zf.writestr("ml-1m/ratings.dat", b"2::10::5::100\n")
+            zf.writestr("ml-1m/movies.dat", b"10::A (1995)::Drama\n")
+    with pytest.raises(DataError, match=r"ml-1m.zip: it holds 2 entries named"):
+        load_raw_interactions(make_config("ml-1m", mirror=str(mirror)))
+
+
+def test_load_lastfm_duplicate_member_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "lastfm").mkdir(parents=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with zipfile.ZipFile(mirror / "lastfm" / "hetrec2011-lastfm-2k.zip", "w") as zf:
+            zf.writestr("user_artists.dat", USER_ARTISTS)
+            zf.writestr("artists.dat", ARTISTS)
+            zf.writestr("artists.dat", ARTISTS)
+    config = make_config(
+        "lastfm", mirror=str(mirror), trusted_sha256=_trust_tiny_lastfm()
+    )
+    pattern = r"2 entries named 'artists.dat' \(wanted member 'artists.dat'\)"
+    with pytest.raises(DataError, match=pattern):
+        load_raw_interactions(config)
+
+
+def test_load_ml1m_min_rating_keeping_nothing_names_setting(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    mirror = tmp_path / "mirror"
+    _ml1m_zip(mirror)
+    config = make_config(
+        "ml-1m", mirror=str(mirror), sources={"ml-1m": {"min_rating": 6}}
+    )
+    # the tiny ratings are 3, 4, 4 and 5: none reaches 6
+    pattern = (
+        r"data.sources.ml-1m.min_rating is 6 and keeps none of the 4 row\(s\): "
+        r"ratings range from 3 to 5"
+    )
+    with pytest.raises(DataError, match=pattern):
+        load_raw_interactions(config)
+
+
+def test_load_public_records_url(tmp_path: Path, make_config: MakeConfig) -> None:
+    mirror = tmp_path / "mirror"
+    _ml1m_zip(mirror)
+    raw = load_raw_interactions(make_config("ml-1m", mirror=str(mirror)))
+    assert raw.files["ml-1m.zip"]["url"] == SOURCES["ml-1m"].url

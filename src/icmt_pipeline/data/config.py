@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from icmt_pipeline.errors import ConfigError
 
@@ -68,6 +69,8 @@ _DEFAULT_K_CORE: dict[str, int] = {
 # Datasets whose files carry no timestamps (no temporal split for them).
 _UNTIMED: tuple[str, ...] = ("lastfm", "gowalla", "yelp2018")
 _DEFAULT_MIN_RATING: dict[str, float | None] = {"ml-1m": 4.0, "custom": None}
+# A file name taken from a URL must fit in a cache file name with its prefix.
+_MAX_URL_NAME_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,10 @@ class SourceConfig:
             ``yelp2018`` the base URL of the folder holding the text files.
         min_rating: Keep interactions with ``rating >= min_rating`` (``None``
             = keep all).
-        path: ``custom`` only: local path or http(s) URL of the file.
+        path: ``custom`` only: local path or http(s) URL of the file. A URL
+            must end in a file name; its download is cached as
+            ``<raw_dir>/custom/<first 12 hex digits of sha256(URL)>-<file
+            name>``, so different URLs never share a cache file.
         format: ``custom`` only: ``auto``, ``csv`` or ``parquet``.
         sep: ``custom`` only: CSV field separator.
         columns: ``custom`` only: column mapping.
@@ -173,7 +179,8 @@ class DataConfig:
           ml-1m:    {k_core: 10, url: null, min_rating: 4}  # positives: rating >= 4
           custom:
             path: null          # required for custom: local path or http(s) URL
-                                #   of a CSV or Parquet file
+                                #   of a CSV or Parquet file (a URL must end in
+                                #   a file name; cached per URL)
             format: auto        # auto | csv | parquet (auto: by file extension)
             sep: ","            # CSV field separator
             columns: {user: user_id, item: item_id, rating: null, timestamp: null}
@@ -415,10 +422,59 @@ def _path(value: Any, where: str) -> Path | None:
 
 
 def _url(value: Any, where: str) -> str | None:
-    """An http(s) URL or ``None``."""
+    """An http(s) URL with a host (``None`` passes)."""
     text = _opt_text(value, where)
-    if text is not None and not text.startswith(("http://", "https://")):
+    if text is None:
+        return None
+    if not text.startswith(("http://", "https://")):
         raise ConfigError(f"{where} must be an http:// or https:// URL, got {text!r}")
+    try:
+        parts = urlsplit(text)
+        host, _port = parts.hostname, parts.port  # both raise on a malformed URL
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not a valid URL ({exc}), got {text!r}") from exc
+    if not host:
+        raise ConfigError(f"{where} URL has no host name, got {text!r}")
+    return text
+
+
+def url_file_name(url: str) -> str | None:
+    """The file name at the end of an http(s) URL's path, if it is usable.
+
+    The last path segment is percent-decoded. It is unusable when it is empty
+    (the path ends in ``/``), ``.`` or ``..``, holds a slash, a backslash or a
+    control character, or is longer than 200 bytes.
+
+    Args:
+        url: A URL that :func:`urllib.parse.urlsplit` can parse.
+
+    Returns:
+        The decoded file name, or ``None`` when the URL names no usable file.
+    """
+    segment = urlsplit(url).path.rsplit("/", 1)[-1]
+    name = unquote(segment)
+    if name in ("", ".", ".."):
+        return None
+    if any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in name):
+        return None
+    if len(name.encode("utf-8")) > _MAX_URL_NAME_BYTES:
+        return None
+    return name
+
+
+def _location(value: Any, where: str) -> str | None:
+    """A local path or an http(s) URL that ends in a usable file name."""
+    text = _opt_text(value, where)
+    if text is None or not text.startswith(("http://", "https://")):
+        return text
+    _url(text, where)
+    if url_file_name(text) is None:
+        segment = urlsplit(text).path.rsplit("/", 1)[-1]
+        raise ConfigError(
+            f"{where} URL {text!r} does not end in a usable file name (last path "
+            f"segment {segment!r}); give the URL of the file itself, e.g. "
+            "https://host/exports/data.csv"
+        )
     return text
 
 
@@ -508,7 +564,7 @@ def _sources(value: Any, dataset: str) -> SourceConfig:
 def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> SourceConfig:
     """Resolve the ``custom`` source (``path`` required)."""
     where = "data.sources.custom"
-    path = _opt_text(sub.get("path"), f"{where}.path")
+    path = _location(sub.get("path"), f"{where}.path")
     if path is None:
         raise ConfigError(
             f"{where}.path is required when dataset is 'custom': set it to a local "
@@ -538,7 +594,7 @@ def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> Sourc
         )
     names = _mapping(sub.get("item_names"), f"{where}.item_names")
     item_names = ItemNamesConfig(
-        path=_opt_text(names.get("path"), f"{where}.item_names.path"),
+        path=_location(names.get("path"), f"{where}.item_names.path"),
         id_column=_text(
             names.get("id_column", "item_id"), f"{where}.item_names.id_column"
         ),

@@ -9,7 +9,8 @@ A file is looked up in three places, in order:
 Every write is atomic: bytes go to a temporary file in the cache folder which
 is renamed into place only when complete and, where digests are pinned,
 verified. A temporary file is removed on any failure, including
-``KeyboardInterrupt``.
+``KeyboardInterrupt``. Files that land get the mode of a normal file write
+(``0o666`` less the process umask).
 """
 
 from __future__ import annotations
@@ -146,7 +147,11 @@ def fetch_file_info(
     retried ``retries`` times (``1 + retries`` attempts in all), waiting
     ``backoff_s * 2**(r-1)`` seconds before retry ``r``, on connection errors,
     timeouts, HTTP 5xx and truncated bodies (fewer bytes than
-    ``Content-Length``). HTTP 4xx fails at once.
+    ``Content-Length``, or a chunked body cut off before its end). HTTP 4xx
+    fails at once. A body sent with neither ``Content-Length`` nor chunked
+    framing ends when the server closes the connection, so a cut-off transfer
+    cannot be told from a complete one: when no digest is pinned this is
+    logged as a WARNING.
 
     When ``pinned_sha256`` is not empty the file's digest must be one of them.
     A downloaded or mirrored file that fails never lands in the cache; a cached
@@ -298,11 +303,27 @@ def _atomic_write(
             os.fsync(handle.fileno())
         fetched = _describe(tmp, source, origin)
         _verify(fetched, pins)
+        # mkstemp creates 0o600; give the file the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return FetchedFile(target, source, origin, fetched.size, fetched.sha256)
+
+
+def _current_umask() -> int:
+    """The process umask (read from /proc where possible, else set and reset)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _download(
@@ -332,7 +353,7 @@ def _download(
         try:
             return _atomic_write(
                 target,
-                lambda handle: _stream(url, handle, timeout_s, name),
+                lambda handle: _stream(url, handle, timeout_s, name, bool(pins)),
                 source="network",
                 origin=url,
                 pins=pins,
@@ -342,8 +363,15 @@ def _download(
     raise DownloadError(f"failed after {attempts} attempt(s); last error: {last_error}")
 
 
-def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
-    """One attempt: GET ``url`` into ``handle`` with a progress bar."""
+def _stream(
+    url: str, handle: BinaryIO, timeout_s: float, name: str, pinned: bool
+) -> None:
+    """One attempt: GET ``url`` into ``handle`` with a progress bar.
+
+    ``pinned`` says whether a digest will check the bytes; when it will not and
+    the body has no length to check (no ``Content-Length``, not chunked), a
+    WARNING says so.
+    """
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
         response = urllib.request.urlopen(request, timeout=timeout_s)
@@ -362,6 +390,7 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
         total = (
             int(length_header) if length_header and length_header.isdigit() else None
         )
+        chunked = bool(getattr(response, "chunked", False))
         received = 0
         with tqdm(
             total=total,
@@ -376,9 +405,12 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
                 try:
                     chunk = response.read(_CHUNK)
                 except http.client.IncompleteRead as exc:
+                    got = received + len(exc.partial)
                     raise _RetryableError(
-                        f"truncated body: got {received + len(exc.partial)} of "
-                        f"{total} bytes"
+                        f"truncated body: got {got} of {total} bytes"
+                        if total is not None
+                        else f"truncated body: the connection closed after {got} "
+                        "bytes, before the end of the chunked body"
                     ) from exc
                 except (OSError, http.client.HTTPException) as exc:
                     raise _RetryableError(
@@ -392,6 +424,16 @@ def _stream(url: str, handle: BinaryIO, timeout_s: float, name: str) -> None:
                 progress.update(len(chunk))
     if total is not None and received < total:
         raise _RetryableError(f"truncated body: got {received} of {total} bytes")
+    if total is None and not chunked:
+        log = logger.debug if pinned else logger.warning
+        log(
+            "%s: the server sent no Content-Length, so the size of the download "
+            "(%d bytes) could not be checked and a cut-off transfer would go "
+            "unnoticed; pinning the file's sha256 (for a custom file: "
+            "data.sources.custom.sha256) guards against a truncated or changed file",
+            url,
+            received,
+        )
 
 
 def extract_members(
@@ -484,11 +526,16 @@ def _match_member(
         if not i.is_dir() and not i.filename.startswith(_IGNORED_MEMBER_PREFIXES)
     ]
     exact = [i for i in files if i.filename == member]
-    if exact:
-        return exact[0]
     base = PurePosixPath(member).name
-    same = [i for i in files if PurePosixPath(i.filename).name == base]
-    if len(same) == 1:
+    same = exact or [i for i in files if PurePosixPath(i.filename).name == base]
+    if same and all(i.filename == same[0].filename for i in same):
+        if len(same) > 1:
+            raise DataError(
+                f"Refusing {archive}: it holds {len(same)} entries named "
+                f"{same[0].filename!r} (wanted member {member!r}), so which one is "
+                "meant is ambiguous; delete the archive so it is fetched again, or "
+                "rebuild it with one entry per name"
+            )
         return same[0]
     present = ", ".join(i.filename for i in files) or "(no files)"
     if not same:

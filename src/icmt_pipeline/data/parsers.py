@@ -7,16 +7,25 @@ Item-name parsers return ``item_id`` and ``item_name`` (string).
 
 Errors are :class:`~icmt_pipeline.errors.DataError` naming the file, the line
 (text files: 1-based, counting a header as line 1) or row (Parquet: 1-based)
-and the column, and what was expected.
+and the column, and what was expected. Integer ids and timestamps must fit in
+``int64``; larger values are refused, never wrapped.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import itertools
 import logging
+import lzma
+import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -36,6 +45,12 @@ MISSING_ID_TEXT: frozenset[str] = frozenset(
 _PLAIN_INT = r"0|-?[1-9][0-9]{0,17}"
 _ANY_INT = r"[+-]?[0-9]+"
 _MAX_SHOWN = 5
+_INT64 = np.iinfo(np.int64)
+# Decimal texts this long or longer may fall outside int64 (2**63 has 19 digits).
+_LONG_INT_CHARS = 19
+_TIME_UNITS: dict[str, int] = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+# Errors of reading a file that is not what its (compression) extension says.
+_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 # --- Last.fm (HetRec 2011) -------------------------------------------------
@@ -52,11 +67,11 @@ def parse_lastfm_user_artists(path: Path) -> pd.DataFrame:
     Returns:
         ``user_id``, ``item_id`` (``int64``).
     """
-    frame = _read_delimited(path, "\t", ("userID", "artistID"), "utf-8")
+    frame, lines = _read_delimited(path, "\t", ("userID", "artistID"), "utf-8")
     return pd.DataFrame(
         {
-            "user_id": _int_column(frame["userID"], path, "userID"),
-            "item_id": _int_column(frame["artistID"], path, "artistID"),
+            "user_id": _int_column(frame["userID"], path, "userID", lines),
+            "item_id": _int_column(frame["artistID"], path, "artistID", lines),
         }
     )
 
@@ -72,10 +87,10 @@ def parse_lastfm_artists(path: Path) -> pd.DataFrame:
     Returns:
         ``item_id`` (``int64``), ``item_name`` (string).
     """
-    frame = _read_delimited(path, "\t", ("id", "name"), "utf-8")
+    frame, lines = _read_delimited(path, "\t", ("id", "name"), "utf-8")
     return pd.DataFrame(
         {
-            "item_id": _int_column(frame["id"], path, "id"),
+            "item_id": _int_column(frame["id"], path, "id", lines),
             "item_name": frame["name"].astype("str"),
         }
     )
@@ -83,48 +98,150 @@ def parse_lastfm_artists(path: Path) -> pd.DataFrame:
 
 def _read_delimited(
     path: Path, sep: str, needed: tuple[str, ...], encoding: str
-) -> pd.DataFrame:
-    """Read a headed, unquoted text table as strings; check ``needed`` columns."""
-    try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-            encoding=encoding,
-            usecols=lambda c: c in needed,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a headed, unquoted text table as strings; check ``needed`` columns.
+
+    Returns the table and the file line number of each of its rows.
+    """
+    lines = _split_lines(path, encoding)
+    kept = np.flatnonzero([bool(line.strip()) for line in lines])
+    if kept.size == 0:
         raise DataError(
-            f"{path}: cannot parse as a {sep!r}-separated table: {exc}"
-        ) from exc
-    missing = [c for c in needed if c not in frame.columns]
+            f"{path} holds no header line; expected a {_sep_name(sep)}-separated "
+            f"header with {', '.join(needed)}"
+        )
+    header = lines[kept[0]].split(sep)
+    missing = [c for c in needed if c not in header]
     if missing:
         raise DataError(
             f"{path}: missing column(s) {', '.join(missing)}; expected a header "
             f"with {', '.join(needed)}"
         )
-    return frame
+    rows = kept[1:]
+    _check_line_fields(path, lines, rows, sep, header)
+    frame = _frame_from_lines(path, lines, rows, sep, header, needed)
+    return frame, rows + 1
+
+
+def _split_lines(path: Path, encoding: str) -> list[str]:
+    """The lines of a text file (``\\n`` or ``\\r\\n`` ends); index i = line i + 1."""
+    try:
+        text = Path(path).read_bytes().decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not valid {encoding} text ({exc})") from exc
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line end does not start a line
+    return lines
+
+
+def _sep_name(sep: str) -> str:
+    """A separator as people write it in messages."""
+    return "tab" if sep == "\t" else repr(sep)
+
+
+def _check_line_fields(
+    path: Path, lines: list[str], rows: np.ndarray, sep: str, fields: list[str]
+) -> None:
+    """DataError naming the first lines (by index) without ``len(fields)`` fields.
+
+    Fields are read tab-separated, so a tab inside a field counts as a separator.
+    """
+    want = len(fields) - 1
+    counts = np.fromiter(
+        (_separators(lines[i], sep) for i in rows), dtype=np.int64, count=rows.size
+    )
+    bad = rows[counts != want]
+    if bad.size:
+        shown = ", ".join(
+            f"line {i + 1} ({_separators(lines[i], sep) + 1} fields: {lines[i]!r})"
+            for i in bad[:_MAX_SHOWN]
+        )
+        raise DataError(
+            f"{path}: {bad.size} line(s) do not have the expected {len(fields)} "
+            f"{_sep_name(sep)}-separated fields ({sep.join(fields)}), first at "
+            f"{shown}"
+        )
+
+
+def _separators(line: str, sep: str) -> int:
+    """Separators in ``line``, tabs included (they separate once sep is a tab)."""
+    return line.count(sep) if sep == "\t" else line.count(sep) + line.count("\t")
+
+
+def _frame_from_lines(
+    path: Path,
+    lines: list[str],
+    rows: np.ndarray,
+    sep: str,
+    names: list[str],
+    needed: tuple[str, ...] | list[str],
+) -> pd.DataFrame:
+    """The checked ``rows`` of ``lines`` as a string table of ``needed`` columns."""
+    if rows.size == 0:
+        return pd.DataFrame({name: pd.Series([], dtype="str") for name in needed})
+    # Every row has len(names) fields (checked), so no field can shift.
+    text = "\n".join(lines[i] for i in rows)
+    if sep != "\t":
+        text = text.replace(sep, "\t")
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep="\t",
+            header=None,
+            names=names,
+            usecols=list(needed),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            index_col=False,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path}: cannot parse the fields ({exc})") from exc
 
 
 def _int_column(
-    values: pd.Series, path: Path, column: str, header_lines: int = 1
+    values: pd.Series, path: Path, column: str, lines: np.ndarray
 ) -> pd.Series:
-    """Strings that must all be integers, as ``int64``.
+    """Strings that must all be integers within ``int64``, as ``int64``.
 
-    Row ``i`` (0-based) is line ``i + 1 + header_lines`` of the file.
+    Row ``i`` of ``values`` is line ``lines[i]`` of the file.
     """
     ok = values.str.fullmatch(_ANY_INT).to_numpy(dtype=bool)
     if not ok.all():
         bad = np.flatnonzero(~ok)
         raise DataError(
             f"{path}: column {column!r} has {bad.size} value(s) that are not "
-            f"integers, first at "
-            f"{_where(bad + 1 + header_lines, values.iloc[bad], 'line')}"
+            f"integers, first at {_where(lines[bad], values.iloc[bad], 'line')}"
         )
-    return pd.Series(pd.to_numeric(values).to_numpy(dtype=np.int64), name=column)
+    _check_int64(values, path, column, lines, "line")
+    numbers = pd.to_numeric(values)
+    return pd.Series(numbers.to_numpy(dtype=np.int64), name=column)
+
+
+def _outside_int64(text: pd.Series) -> np.ndarray:
+    """Which integer texts (all matching ``_ANY_INT``) do not fit in ``int64``."""
+    outside = np.zeros(len(text), dtype=bool)
+    long = np.flatnonzero(text.str.len().to_numpy() >= _LONG_INT_CHARS)
+    for i in long:
+        value = int(text.iat[i])
+        outside[i] = not _INT64.min <= value <= _INT64.max
+    return outside
+
+
+def _check_int64(
+    text: pd.Series, path: Path, column: str, positions: np.ndarray, unit: str
+) -> None:
+    """DataError naming the first integer texts beyond the ``int64`` range."""
+    outside = np.flatnonzero(_outside_int64(text))
+    if outside.size:
+        raise DataError(
+            f"{path}: column {column!r} has {outside.size} value(s) outside the "
+            f"int64 range ({_INT64.min} to {_INT64.max}), first at "
+            f"{_where(positions[outside], text.iloc[outside], unit)}; expected "
+            "64-bit signed integers"
+        )
 
 
 # --- LightGCN adjacency lists (Gowalla, Yelp2018) ---------------------------
@@ -135,7 +252,7 @@ def parse_adjacency(path: Path) -> pd.DataFrame:
 
     Each line is ``user item item ...`` separated by any run of spaces or
     tabs. Blank lines and lines holding only a user id (a user with no items)
-    add no pair. Ids must be non-negative integers.
+    add no pair. Ids must be non-negative integers that fit in ``int64``.
 
     Args:
         path: The text file.
@@ -145,8 +262,8 @@ def parse_adjacency(path: Path) -> pd.DataFrame:
         of each line, in file order.
 
     Raises:
-        DataError: On a token that is not a non-negative integer (naming the
-            line number and the token).
+        DataError: On a token that is not a non-negative integer or is beyond
+            the ``int64`` range (naming the line number and the token).
     """
     lines = Path(path).read_bytes().splitlines()
     parts = [line.split() for line in lines]
@@ -156,14 +273,23 @@ def parse_adjacency(path: Path) -> pd.DataFrame:
         return pd.DataFrame(
             {"user_id": np.empty(0, np.int64), "item_id": np.empty(0, np.int64)}
         )
-    valid = np.char.isdigit(tokens) & (np.char.str_len(tokens) <= 18)
+    digits = np.char.isdigit(tokens)
+    long = np.flatnonzero(digits & (np.char.str_len(tokens) >= _LONG_INT_CHARS))
+    too_big = np.zeros(tokens.size, dtype=bool)
+    too_big[long] = [int(tokens[i]) > _INT64.max for i in long]
+    valid = digits & ~too_big
     if not valid.all():
         first = int(np.flatnonzero(~valid)[0])
         line_no = int(np.searchsorted(np.cumsum(counts), first, side="right")) + 1
         token = tokens[first].decode("utf-8", errors="replace")
+        problem = (
+            f"is beyond the int64 range (largest {_INT64.max})"
+            if too_big[first]
+            else "is not a non-negative integer id"
+        )
         raise DataError(
-            f"{path}: line {line_no}: token {token!r} is not a non-negative "
-            "integer id; expected 'user item item ...' separated by spaces"
+            f"{path}: line {line_no}: token {token!r} {problem}; expected "
+            "'user item item ...' separated by spaces"
         )
     values = tokens.astype(np.int64)
     nonempty = counts[counts > 0]
@@ -183,28 +309,35 @@ def parse_adjacency(path: Path) -> pd.DataFrame:
 def parse_ml1m_ratings(path: Path) -> pd.DataFrame:
     """Parse ML-1M ``ratings.dat``: ``UserID::MovieID::Rating::Timestamp``.
 
+    Blank lines are skipped; every other line must have exactly these four
+    fields.
+
     Args:
         path: The extracted ``ratings.dat`` (no header).
 
     Returns:
         ``user_id``, ``item_id`` (``int64``), ``rating`` (``float64``),
         ``timestamp`` (``int64``, Unix seconds).
+
+    Raises:
+        DataError: On a line without four fields or a malformed value (naming
+            the file line).
     """
-    names = ["user_id", "item_id", "rating", "timestamp"]
-    frame = _read_double_colon(path, names, "latin-1")
+    fields = ["UserID", "MovieID", "Rating", "Timestamp"]
+    frame, lines = _read_double_colon(path, fields, fields, "latin-1")
     out = pd.DataFrame(
         {
-            "user_id": _int_column(frame["user_id"], path, "UserID", 0),
-            "item_id": _int_column(frame["item_id"], path, "MovieID", 0),
-            "rating": _float_column(frame["rating"], path, "Rating", 0),
-            "timestamp": _int_column(frame["timestamp"], path, "Timestamp", 0),
+            "user_id": _int_column(frame["UserID"], path, "UserID", lines),
+            "item_id": _int_column(frame["MovieID"], path, "MovieID", lines),
+            "rating": _float_column(frame["Rating"], path, "Rating", lines),
+            "timestamp": _int_column(frame["Timestamp"], path, "Timestamp", lines),
         }
     )
     negative = np.flatnonzero(out["timestamp"].to_numpy() < 0)
     if negative.size:
         raise DataError(
             f"{path}: {negative.size} negative Timestamp value(s), first at "
-            f"{_where(negative + 1, out['timestamp'].iloc[negative], 'line')}; "
+            f"{_where(lines[negative], out['timestamp'].iloc[negative], 'line')}; "
             "expected Unix seconds >= 0"
         )
     return out
@@ -213,44 +346,47 @@ def parse_ml1m_ratings(path: Path) -> pd.DataFrame:
 def parse_ml1m_movies(path: Path) -> pd.DataFrame:
     """Parse ML-1M ``movies.dat``: ``MovieID::Title::Genres``, latin-1.
 
+    Blank lines are skipped; every other line must have exactly three fields.
+
     Args:
         path: The extracted ``movies.dat`` (no header).
 
     Returns:
         ``item_id`` (``int64``), ``item_name`` (the title, string).
+
+    Raises:
+        DataError: On a line without three fields or a MovieID that is not an
+            integer (naming the file line).
     """
-    frame = _read_double_colon(path, ["item_id", "item_name", "genres"], "latin-1")
+    fields = ["MovieID", "Title", "Genres"]
+    frame, lines = _read_double_colon(path, fields, ["MovieID", "Title"], "latin-1")
     return pd.DataFrame(
         {
-            "item_id": _int_column(frame["item_id"], path, "MovieID", 0),
-            "item_name": frame["item_name"].astype("str"),
+            "item_id": _int_column(frame["MovieID"], path, "MovieID", lines),
+            "item_name": frame["Title"].astype("str"),
         }
     )
 
 
-def _read_double_colon(path: Path, names: list[str], encoding: str) -> pd.DataFrame:
-    """Read a headerless ``::``-separated file as strings (line 1 = row 1)."""
-    text = Path(path).read_bytes().decode(encoding).replace("::", "\t")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep="\t",
-            header=None,
-            names=names,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+def _read_double_colon(
+    path: Path, fields: list[str], needed: list[str], encoding: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a headerless ``::``-separated file as strings, checking field counts.
+
+    Returns the ``needed`` columns and the file line number of each row.
+    """
+    lines = _split_lines(path, encoding)
+    rows = np.flatnonzero([bool(line.strip()) for line in lines])
+    if rows.size == 0:
         raise DataError(
-            f"{path}: cannot parse as '::'-separated fields {'::'.join(names)}: {exc}"
-        ) from exc
-    return frame
+            f"{path} holds no data lines; expected lines of {'::'.join(fields)}"
+        )
+    _check_line_fields(path, lines, rows, "::", fields)
+    return _frame_from_lines(path, lines, rows, "::", fields, needed), rows + 1
 
 
 def _float_column(
-    values: pd.Series, path: Path, column: str, header_lines: int = 1
+    values: pd.Series, path: Path, column: str, lines: np.ndarray
 ) -> pd.Series:
     """Strings that must all be finite numbers, as ``float64``."""
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
@@ -258,8 +394,7 @@ def _float_column(
     if bad.size:
         raise DataError(
             f"{path}: column {column!r} has {bad.size} value(s) that are not "
-            f"numbers, first at "
-            f"{_where(bad + 1 + header_lines, values.iloc[bad], 'line')}"
+            f"numbers, first at {_where(lines[bad], values.iloc[bad], 'line')}"
         )
     return numbers.rename(column)
 
@@ -305,8 +440,12 @@ def read_custom_interactions(
     float ids are refused as ambiguous. Rows of a CSV whose mapped fields are
     all empty (blank lines) are skipped. An id that is empty, blank or one of
     :data:`MISSING_ID_TEXT` (``nan``, ``NA``, ``null``, ...) is missing.
-    CSV line numbers in messages assume one record per line (a quoted field
-    holding a newline shifts them).
+    Every CSV line must have as many fields as the header (an unquoted
+    separator inside a value would shift the fields), checked for one-character
+    separators and plain, ``.gz``, ``.bz2`` or ``.xz`` files. Ids with leading
+    or trailing whitespace are kept as they are (``" 2"`` and ``"2"`` differ)
+    and logged as a WARNING. CSV line numbers in messages assume one record per
+    line (a quoted field holding a newline shifts them).
 
     Args:
         path: A local file.
@@ -320,9 +459,11 @@ def read_custom_interactions(
         ``timestamp`` (``int64``), in file order (duplicates kept).
 
     Raises:
-        DataError: On an empty or header-only file, a missing column, a
-            missing or malformed id, a rating that is not a number, or a
-            timestamp that is negative or not an integer.
+        DataError: On an empty, header-only, unreadable or wrongly compressed
+            file, a line with too many or too few fields, an unclosed quote, a
+            missing column, a missing or malformed id, an integer id beyond
+            ``int64`` (``id_type: int``), a rating that is not a number, or a
+            timestamp that is negative, beyond ``int64`` or not an integer.
     """
     path = Path(path)
     if path.stat().st_size == 0:
@@ -392,8 +533,13 @@ def _read_custom_csv(
             f"{path} holds no header line; expected a header naming the columns "
             f"{_mapped_names(columns)}"
         ) from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.ParserError as exc:
+        _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"{path}: cannot read the CSV header: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: cannot read the CSV header: {exc}") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
     found = [str(c) for c in header.columns]
     hint = ""
     if len(found) == 1 and sep not in found[0]:
@@ -401,17 +547,27 @@ def _read_custom_csv(
     _check_columns(path, found, columns, hint)
     wanted = _wanted(columns)
     try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            usecols=wanted,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        with warnings.catch_warnings():
+            # rows longer than the header: _check_csv_fields names them below
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                usecols=wanted,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except pd.errors.ParserError as exc:
+        _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"{path}: cannot parse as CSV (sep {sep!r}): {exc}") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path}: cannot parse as CSV (sep {sep!r}): {exc}") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    _check_csv_fields(path, sep, found, "data.sources.custom.sep")
     # Row i of the frame is line i + 2 of the file (the header is line 1).
     lines = np.arange(len(frame), dtype=np.int64) + 2
     blank = np.logical_and.reduce(
@@ -427,6 +583,112 @@ def _read_custom_csv(
             "at least one interaction"
         )
     return frame, lines, "line"
+
+
+def _unreadable(path: Path, exc: BaseException) -> DataError:
+    """The DataError for a file that cannot be read or decompressed."""
+    return DataError(
+        f"{path}: cannot read the file ({type(exc).__name__}: {exc}); a name "
+        "ending in .gz, .bz2 or .xz must hold data compressed that way: check the "
+        "file, or rename it to match its content"
+    )
+
+
+@contextmanager
+def _open_text(path: Path) -> Iterator[TextIO | None]:
+    """``path`` as UTF-8 text, decompressed by its extension like pandas does.
+
+    Yields ``None`` for compressions the standard library cannot read here
+    (``.zip``, ``.zst``, ``.tar``).
+    """
+    name = path.name.lower()
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    if name.endswith((".zip", ".zst", ".tar")):
+        yield None
+        return
+    opener = next((f for ext, f in openers.items() if name.endswith(ext)), None)
+    if opener is None:
+        handle: TextIO = open(path, encoding="utf-8-sig", newline="")
+    else:
+        handle = opener(path, "rt", encoding="utf-8-sig", newline="")
+    with handle:
+        yield handle
+
+
+def _check_csv_fields(path: Path, sep: str, header: list[str], setting: str) -> None:
+    """DataError naming the first lines whose field count differs from the header.
+
+    Lines whose fields are all blank are left to the callers' blank-line rule.
+    Only one-character separators are checked (the csv module's limit).
+    """
+    if len(sep) != 1:
+        return
+    want = len(header)
+    bad: list[tuple[int, int, str]] = []
+    n_bad = 0
+    try:
+        with _open_text(path) as handle:
+            if handle is None:
+                return
+            reader = csv.reader(handle, delimiter=sep)
+            start = 1
+            for row in reader:
+                if len(row) != want and any(field.strip() for field in row):
+                    n_bad += 1
+                    if len(bad) < _MAX_SHOWN:
+                        bad.append((start, len(row), sep.join(row)))
+                start = reader.line_num + 1
+    except csv.Error as exc:
+        logger.warning(
+            "%s: could not check the number of fields per line (%s)", path, exc
+        )
+        return
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not valid UTF-8 text ({exc})") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
+    if n_bad:
+        shown = ", ".join(
+            f"line {line} ({count} fields: {text!r})" for line, count, text in bad
+        )
+        raise DataError(
+            f"{path}: {n_bad} line(s) do not have the header's {want} field(s) "
+            f"(sep {sep!r}), first at {shown}; an unquoted {sep!r} inside a value "
+            f"shifts the fields: quote such values, or check {setting}"
+        )
+
+
+def _raise_if_unclosed_quote(path: Path, sep: str, exc: Exception) -> None:
+    """Raise a DataError naming the line of an unclosed quote, if ``exc`` is one."""
+    if "EOF inside string" not in str(exc):
+        return
+    line = _last_record_line(path, sep)
+    where = f"line {line}: " if line is not None else ""
+    raise DataError(
+        f"{path}: {where}a quoted field opened here is never closed (the file ends "
+        "inside quotes); add the closing '\"' or remove the stray one"
+    ) from exc
+
+
+def _last_record_line(path: Path, sep: str) -> int | None:
+    """The line where the last CSV record starts (where an unclosed quote opens)."""
+    if len(sep) != 1:
+        return None
+    start = last = 1
+    try:
+        with _open_text(path) as handle:
+            if handle is None:
+                return None
+            reader = csv.reader(handle, delimiter=sep)
+            for _row in reader:
+                last = start
+                start = reader.line_num + 1
+    except csv.Error:
+        # e.g. the unclosed field outgrew the csv module's field size limit
+        return start
+    except (UnicodeDecodeError, *_READ_ERRORS):
+        return None
+    return last
 
 
 def _read_parquet_table(path: Path, columns: ColumnMap) -> pa.Table:
@@ -483,11 +745,14 @@ def _parquet_to_frame(
                 "every row needs a user id and an item id"
             )
         if pa.types.is_unsigned_integer(kind):
-            largest = pc.max(column).as_py()
-            if largest is not None and largest > np.iinfo(np.int64).max:
+            beyond = pc.greater(column, pa.scalar(_INT64.max, pa.uint64()))
+            big = np.flatnonzero(beyond.to_numpy(zero_copy_only=False))
+            if big.size:
                 raise DataError(
-                    f"{path}: {role} id column {name!r} holds {largest}, beyond the "
-                    "int64 range; store ids as strings"
+                    f"{path}: {role} id column {name!r} has {big.size} id(s) beyond "
+                    f"the int64 range ({_INT64.max}), first at row(s) "
+                    f"{', '.join(str(r) for r in rows[big[:_MAX_SHOWN]])}; store "
+                    "ids as strings"
                 )
         if pa.types.is_integer(kind):
             data[name] = pd.Series(column.to_numpy().astype(np.int64), name=name)
@@ -498,13 +763,37 @@ def _parquet_to_frame(
             continue
         column = table.column(name)
         if pa.types.is_timestamp(column.type):
-            seconds = pc.cast(column, pa.timestamp("s", column.type.tz))
-            data[name] = pd.Series(
-                seconds.cast(pa.int64()).to_numpy(zero_copy_only=False), name=name
-            )
+            data[name] = _unix_seconds(path, name, column)
         else:
             data[name] = column.to_pandas().rename(name)
     return pd.DataFrame(data), rows, "row"
+
+
+def _unix_seconds(path: Path, name: str, column: pa.ChunkedArray) -> pd.Series:
+    """An Arrow timestamp column as Unix seconds, sub-second parts dropped.
+
+    Seconds are floored (``1.9 s`` -> ``1``); a WARNING counts the values that
+    had a sub-second part. Nulls become NaN (refused later as non-integers).
+    """
+    unit = column.type.unit
+    per_second = _TIME_UNITS[unit]
+    ticks = column.cast(pa.int64())
+    nulls = ticks.is_null().to_numpy(zero_copy_only=False)
+    values = ticks.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    seconds = values // per_second
+    fractional = int(np.count_nonzero((values % per_second != 0) & ~nulls))
+    if fractional:
+        logger.warning(
+            "%s: timestamp column %r (timestamp[%s]): %d value(s) had sub-second "
+            "parts, dropped (truncated to whole Unix seconds)",
+            path,
+            name,
+            unit,
+            fractional,
+        )
+    if nulls.any():
+        return pd.Series(np.where(nulls, np.nan, seconds.astype("float64")), name=name)
+    return pd.Series(seconds, name=name)
 
 
 def _typed_ids(
@@ -528,14 +817,15 @@ def _typed_ids(
             f"at {unit}(s) {', '.join(str(p) for p in positions[bad[:_MAX_SHOWN]])}; "
             "every row needs a user id and an item id"
         )
+    _warn_padded_ids(text, path, column)
     if id_type == "str":
         return text
     if id_type == "auto":
+        # at most 18 digits: always within int64; longer ids stay text
         if text.str.fullmatch(_PLAIN_INT).all():
             return pd.Series(text.to_numpy(dtype=str).astype(np.int64), name=column)
         return text
     ok = text.str.fullmatch(_ANY_INT).to_numpy(dtype=bool)
-    ok = ok & (text.str.len().to_numpy() <= 19)
     if not ok.all():
         bad = np.flatnonzero(~ok)
         raise DataError(
@@ -544,12 +834,15 @@ def _typed_ids(
             f"{_where(positions[bad], text.iloc[bad], unit)}; use id_type 'str' or "
             "'auto'"
         )
-    ints = pd.to_numeric(text, errors="coerce")
-    if ints.dtype != np.int64:
+    outside = np.flatnonzero(_outside_int64(text))
+    if outside.size:
         raise DataError(
-            f"{path}: column {column!r} has ids outside the int64 range; use "
-            "id_type 'str'"
+            f"{path}: column {column!r} has {outside.size} id(s) outside the int64 "
+            f"range (id_type is 'int'), first at "
+            f"{_where(positions[outside], text.iloc[outside], unit)}; use id_type "
+            "'str' or 'auto'"
         )
+    ints = pd.to_numeric(text).astype(np.int64)
     if ints.nunique() < text.nunique():
         logger.warning(
             "%s: column %r: %d distinct id texts became %d integers (leading "
@@ -560,6 +853,21 @@ def _typed_ids(
             ints.nunique(),
         )
     return ints.rename(column)
+
+
+def _warn_padded_ids(text: pd.Series, path: Path, column: str) -> None:
+    """WARNING when ids have leading or trailing whitespace."""
+    padded = np.flatnonzero((text != text.str.strip()).to_numpy(dtype=bool))
+    if padded.size:
+        logger.warning(
+            "%s: column %r: %d id(s) have leading or trailing whitespace (first "
+            "%r); they are kept as they are, so ' 2' and '2' are different ids. "
+            "Strip the spaces in the file",
+            path,
+            column,
+            padded.size,
+            text.iat[padded[0]],
+        )
 
 
 def _ratings(
@@ -602,6 +910,15 @@ def _timestamps(
                 f"{_where(positions[bad], values.iloc[bad], unit)}; expected Unix "
                 "time as an integer"
             )
+        # float(2**63) is the first value beyond int64; -2.0**63 is its minimum
+        outside = np.flatnonzero((array >= 2.0**63) | (array < -(2.0**63)))
+        if outside.size:
+            raise DataError(
+                f"{path}: timestamp column {column!r} has {outside.size} value(s) "
+                f"outside the int64 range, first at "
+                f"{_where(positions[outside], values.iloc[outside], unit)}; "
+                "expected Unix time in seconds"
+            )
         ints = array.astype(np.int64)
     negative = np.flatnonzero(ints < 0)
     if negative.size:
@@ -626,22 +943,40 @@ def read_item_names(
         sep: Field separator.
         id_dtype: The interactions' ``item_id`` dtype (``int64`` or string).
 
+    Lines must have as many fields as the header (see
+    :func:`read_custom_interactions`); blank lines are skipped.
+
     Returns:
         ``item_id``, ``item_name`` (string); the first row wins for a repeated id.
 
     Raises:
-        DataError: On a missing column, an empty file, or (for ``int64`` ids)
-            an id that is not an integer.
+        DataError: On a missing column, an empty or unreadable file, a line
+            with too many or too few fields, an unclosed quote, or (for
+            ``int64`` ids) an id that is not an integer within ``int64``.
     """
     path = Path(path)
     if path.stat().st_size == 0:
         raise DataError(f"Item-name file {path} is empty (0 bytes)")
     try:
-        frame = pd.read_csv(
-            path, sep=sep, dtype=str, keep_default_na=False, na_filter=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        with warnings.catch_warnings():
+            # rows longer than the header: _check_csv_fields names them below
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except pd.errors.ParserError as exc:
+        _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"Item-name file {path}: cannot parse as CSV: {exc}") from exc
+    except (pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"Item-name file {path}: cannot parse as CSV: {exc}") from exc
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, exc) from exc
     missing = [c for c in (id_column, name_column) if c not in frame.columns]
     if missing:
         raise DataError(
@@ -649,6 +984,16 @@ def read_item_names(
             f"not found; columns found: {', '.join(map(repr, frame.columns))}. Fix "
             "data.sources.custom.item_names"
         )
+    _check_csv_fields(
+        path, sep, [str(c) for c in frame.columns], "data.sources.custom.item_names.sep"
+    )
+    # Row i is line i + 2 (the header is line 1); blank lines are dropped.
+    lines = np.arange(len(frame), dtype=np.int64) + 2
+    blank = (
+        frame[id_column].str.strip().eq("") & frame[name_column].str.strip().eq("")
+    ).to_numpy(dtype=bool)
+    frame = frame.loc[~blank].reset_index(drop=True)
+    lines = lines[~blank]
     ids = frame[id_column].astype("str")
     if np.dtype(np.int64) == id_dtype:
         ok = ids.str.fullmatch(_ANY_INT).to_numpy(dtype=bool)
@@ -657,9 +1002,10 @@ def read_item_names(
             raise DataError(
                 f"Item-name file {path}: column {id_column!r} has {bad.size} id(s) "
                 "that are not integers while the interactions' item ids are, first "
-                f"at {_where(bad + 2, ids.iloc[bad], 'line')}"
+                f"at {_where(lines[bad], ids.iloc[bad], 'line')}"
             )
-        ids = pd.Series(ids.to_numpy(dtype=str).astype(np.int64))
+        _check_int64(ids, path, id_column, lines, "line")
+        ids = pd.Series(pd.to_numeric(ids).to_numpy(dtype=np.int64))
     names = pd.DataFrame(
         {"item_id": ids, "item_name": frame[name_column].astype("str")}
     )

@@ -68,30 +68,46 @@ def log_describe(df: pd.DataFrame, stage: str) -> dict[str, float | int]:
     return stats
 
 
-def binarize(df: pd.DataFrame, min_rating: float | None) -> pd.DataFrame:
+def binarize(
+    df: pd.DataFrame, min_rating: float | None, setting: str = "min_rating"
+) -> pd.DataFrame:
     """Keep rows with ``rating >= min_rating`` (all rows when ``None``).
 
     Args:
         df: Interactions with a ``rating`` column when ``min_rating`` is set.
         min_rating: Threshold, or ``None``.
+        setting: The parameter that sets ``min_rating``, named in errors (e.g.
+            ``"data.sources.ml-1m.min_rating"``).
 
     Returns:
         The kept rows, index reset.
 
     Raises:
-        DataError: If ``min_rating`` is set and there is no ``rating`` column.
+        DataError: If ``min_rating`` is set and there is no ``rating`` column,
+            or if it keeps no row.
     """
     if min_rating is None:
         return df.reset_index(drop=True)
     if "rating" not in df.columns:
         raise DataError(
-            f"min_rating is {min_rating} but the interactions have no 'rating' "
-            f"column (columns: {', '.join(df.columns)}); set min_rating to null"
+            f"{setting} is {min_rating} but the interactions have no 'rating' "
+            f"column (columns: {', '.join(df.columns)}); set {setting} to null"
         )
-    keep = df["rating"].to_numpy() >= min_rating
+    ratings = df["rating"].to_numpy(dtype="float64")
+    keep = ratings >= min_rating
     logger.info(
         "Binarised at rating >= %s: kept %d of %d rows", min_rating, keep.sum(), len(df)
     )
+    if not keep.any():
+        seen = (
+            f"ratings range from {np.nanmin(ratings):g} to {np.nanmax(ratings):g}"
+            if np.isfinite(ratings).any()
+            else "there are no ratings"
+        )
+        raise DataError(
+            f"{setting} is {min_rating:g} and keeps none of the {len(df)} row(s): "
+            f"{seen}; lower {setting} (or set it to null to keep every row)"
+        )
     return df.loc[keep].reset_index(drop=True)
 
 

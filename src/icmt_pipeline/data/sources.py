@@ -10,15 +10,15 @@ source.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from icmt_pipeline.data import parsers
-from icmt_pipeline.data.config import DataConfig
+from icmt_pipeline.data.config import DataConfig, url_file_name
 from icmt_pipeline.data.download import (
     FetchedFile,
     extract_members,
@@ -26,7 +26,7 @@ from icmt_pipeline.data.download import (
     sha256_of,
 )
 from icmt_pipeline.data.preprocess import binarize, collapse_duplicates, log_describe
-from icmt_pipeline.errors import ChecksumError, ConfigError
+from icmt_pipeline.errors import ChecksumError, ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +126,10 @@ class RawData:
             and ``timestamp`` (``int64``) where the source has them. One row
             per distinct pair, sorted by ``(user_id, item_id)``.
         item_names: ``item_id``, ``item_name`` (string), or ``None``.
-        files: Per file name: ``path``, ``source`` (``cache``, ``mirror``,
-            ``network``, ``local`` or ``extracted``), ``origin``, ``size``,
-            ``sha256``.
+        files: Per file name (the name in the cache): ``path``, ``source``
+            (``cache``, ``mirror``, ``network``, ``local`` or ``extracted``),
+            ``origin``, ``size``, ``sha256``, and ``url`` (the upstream URL)
+            for files fetched through the cache.
     """
 
     interactions: pd.DataFrame
@@ -166,8 +167,9 @@ def load_raw_interactions(config: DataConfig) -> RawData:
     files: dict[str, dict[str, object]] = {}
     raw, names = loaders[config.dataset](config, files)
     log_describe(raw, f"{config.dataset} raw")
+    setting = f"data.sources.{config.dataset}.min_rating"
     clean = collapse_duplicates(
-        binarize(raw, config.source.min_rating), origin=config.dataset
+        binarize(raw, config.source.min_rating, setting), origin=config.dataset
     )
     log_describe(clean, f"{config.dataset} after binarising and duplicates")
     return RawData(interactions=clean, item_names=names, files=files)
@@ -200,7 +202,10 @@ def _fetch(
         timeout_s=config.download.timeout_s,
         backoff_s=config.download.backoff_s,
     )
-    files[name] = fetched.as_record()
+    record = fetched.as_record()
+    if url is not None:
+        record["url"] = url
+    files[name] = record
     return fetched
 
 
@@ -293,6 +298,32 @@ def _is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
+def url_cache_name(url: str) -> str:
+    """The cache file name of a custom file downloaded from ``url``.
+
+    ``<first 12 hex digits of sha256(url)>-<file name>``: different URLs never
+    share a cache file (``.../v1/data.csv`` and ``.../v2/data.csv`` differ),
+    while the same URL always finds its earlier download.
+
+    Args:
+        url: The http(s) URL, exactly as configured.
+
+    Returns:
+        The file name inside ``<raw_dir>/custom/``.
+
+    Raises:
+        ConfigError: If the URL does not end in a usable file name.
+    """
+    name = url_file_name(url)
+    if name is None:
+        raise ConfigError(
+            f"URL {url!r} does not end in a usable file name; give the URL of the "
+            "file itself"
+        )
+    prefix = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}-{name}"
+
+
 def _custom_file(
     config: DataConfig,
     location: str,
@@ -300,18 +331,16 @@ def _custom_file(
     files: dict[str, dict[str, object]],
     key: str,
 ) -> Path:
-    """A custom file: downloaded through fetch_file when a URL, else local."""
-    name = PurePosixPath(urlsplit(location).path).name if _is_url(location) else ""
-    pins: tuple[str, ...] = ()
-    if pinned:
-        pins = (pinned,) + config.trusted_digests(name or Path(location).name)
+    """A custom file: downloaded through the cache when a URL, else local."""
     if _is_url(location):
-        if not name:
-            raise ConfigError(
-                f"data.sources.custom.{key} URL {location!r} does not end in a file "
-                "name; give the URL of the file itself"
-            )
-        return _fetch(config, name, location, pins, files).path
+        cache_name = url_cache_name(location)
+        pins: tuple[str, ...] = ()
+        if pinned:
+            # trusted digests may be listed under the URL's file name or the
+            # cache name
+            trusted = config.trusted_digests(str(url_file_name(location)))
+            pins = (pinned, *trusted, *config.trusted_digests(cache_name))
+        return _fetch(config, cache_name, location, pins, files).path
     path = Path(location).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -319,6 +348,7 @@ def _custom_file(
             f"(resolved to {path.resolve()}); give an existing local path or an "
             "http(s) URL"
         )
+    pins = (pinned, *config.trusted_digests(path.name)) if pinned else ()
     digest = sha256_of(path)
     files[path.name] = {
         "path": str(path),
@@ -338,6 +368,36 @@ def _custom_file(
             "data.trusted_sha256) if this version is right."
         )
     return path
+
+
+def _check_item_names(
+    interactions: pd.DataFrame,
+    names: pd.DataFrame,
+    interactions_where: str,
+    names_where: str,
+) -> None:
+    """DataError when no item has a name; WARNING when only some have one."""
+    items = pd.unique(interactions["item_id"])
+    named = pd.Series(items).isin(names["item_id"]).to_numpy(dtype=bool)
+    if len(items) and not named.any():
+        shown_names = ", ".join(repr(v) for v in names["item_id"].head(3).tolist())
+        shown_items = ", ".join(repr(v) for v in items[:3].tolist())
+        raise DataError(
+            f"{names_where} matches none of the {len(items)} item id(s) of "
+            f"{interactions_where}: e.g. names have {shown_names or '(no rows)'}, "
+            f"interactions have {shown_items}. Check "
+            "data.sources.custom.item_names.id_column and that both files use the "
+            "same item ids"
+        )
+    unnamed = int((~named).sum())
+    if unnamed:
+        logger.warning(
+            "%s: %d of %d item(s) of %s have no name (item_name stays missing)",
+            names_where,
+            unnamed,
+            len(items),
+            interactions_where,
+        )
 
 
 def _load_custom(
@@ -368,5 +428,11 @@ def _load_custom(
             name_column=source.item_names.name_column,
             sep=source.item_names.sep,
             id_dtype=interactions["item_id"].dtype,
+        )
+        _check_item_names(
+            interactions,
+            names,
+            f"{path} (column {source.columns.item!r})",
+            f"Item-name file {names_path} (column {source.item_names.id_column!r})",
         )
     return interactions, names
