@@ -54,9 +54,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _make_project(tmp_path_factory.mktemp("project"))
 
 
-def kedro(
+def run_module(
     project: Path, *args: str, mirror: Path = MIRROR
 ) -> subprocess.CompletedProcess:
+    """``python -m <args>`` in ``project``, telemetry off, mirror set."""
     env = {
         **os.environ,
         "ICMT_DATA_MIRROR": str(mirror),
@@ -64,7 +65,7 @@ def kedro(
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "DO_NOT_TRACK": "true",
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", *args],
         cwd=project,
         env=env,
@@ -72,6 +73,13 @@ def kedro(
         text=True,
         timeout=1200,
     )
+
+
+def kedro(
+    project: Path, *args: str, mirror: Path = MIRROR
+) -> subprocess.CompletedProcess:
+    """:func:`run_module` that must succeed."""
+    result = run_module(project, *args, mirror=mirror)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-6000:]
     return result
 
@@ -247,6 +255,16 @@ def test_own_csv_through_conf_local(tmp_path: Path):
     newest_train = train.groupby("user_id")["timestamp"].max()
     oldest_test = test.groupby("user_id")["timestamp"].min()
     assert (oldest_test >= newest_train.loc[oldest_test.index]).all()
+    # verify checks at the run's own cut-offs even after the settings change.
+    (project / "conf" / "local" / "parameters_evaluation.yml").write_text(
+        "evaluation:\n  cutoffs: [5]\n"
+    )
+    check = kedro(project, "icmt_pipeline.verify")
+    assert "All metrics agree." in check.stderr
+    # No run of this configuration yet: a clear message and exit code 2.
+    missing = run_module(project, "icmt_pipeline.verify", "--framework", "normal")
+    assert missing.returncode == 2
+    assert "No complete saved run for custom/mf-normal" in missing.stderr
 
 
 def test_movielens_1m_from_a_generated_stand_in_archive(tmp_path: Path):

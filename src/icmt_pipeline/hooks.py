@@ -49,11 +49,7 @@ class ValidateParametersHook:
             )
         DataConfig.from_params(params.get("data"), params.get("dataset"))
         if any(name.startswith("params:train") for name in pipeline.datasets()):
-            from_params(
-                ModelConfig,
-                {**(params.get("model_options") or {}), "name": params.get("model")},
-                "model_options",
-            )
+            ModelConfig.from_params(params.get("model"), params.get("model_options"))
             evaluation = from_params(
                 EvaluationConfig, params.get("evaluation"), "evaluation"
             )

@@ -7,6 +7,7 @@ at once with the bad key and the allowed ones, not be silently ignored.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -97,7 +98,11 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
         raise ConfigError(
             f"{where} must be {_NAMES[hint]}, got {type(value).__name__} {value!r}"
         )
-    return float(value) if hint is float else value
+    if hint is float:
+        if not math.isfinite(value):
+            raise ConfigError(f"{where} must be a finite number, got {value!r}")
+        return float(value)
+    return value
 
 
 def to_plain(obj: Any) -> Any:

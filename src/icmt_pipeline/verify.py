@@ -9,8 +9,9 @@ The latest ``recommendations`` of the chosen configuration are loaded with the
 ``test`` split and ``item_popularity`` saved in the same Kedro run (same
 version timestamp), every metric is recomputed with the plain-Python textbook
 definitions in :mod:`icmt_pipeline.evaluation.reference` (original ids, no
-index arrays), and compared with the run's ``metrics.json``. Exit code 0 when
-every value agrees to 1e-9, 1 otherwise.
+index arrays) at the cut-offs the run used, and compared with the run's
+``metrics.json``. Exit code 0 when every value agrees to 1e-9, 1 when one does
+not, 2 when there is no complete saved run to check.
 """
 
 from __future__ import annotations
@@ -24,19 +25,30 @@ from pathlib import Path
 
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from kedro.io import DatasetError
 
 from icmt_pipeline.evaluation.reference import metrics_reference
 
 logger = logging.getLogger("icmt_pipeline.verify")
 
 
-def recompute(catalog, cutoffs: tuple[int, ...]) -> tuple[str, dict, dict]:  # type: ignore[no-untyped-def]
+def run_cutoffs(saved: dict[str, float]) -> tuple[int, ...]:
+    """The cut-offs a run evaluated at, read from its metric names (``recall@N``).
+
+    The run's own cut-offs, not today's configuration: ``evaluation.cutoffs``
+    may have changed since.
+    """
+    return tuple(sorted({int(key.split("@")[1]) for key in saved if "@" in key}))
+
+
+def recompute(catalog) -> tuple[str, dict, dict]:  # type: ignore[no-untyped-def]
     """Reference metrics of the latest run and the metrics that run saved."""
     version = catalog.get("recommendations").resolve_load_version()
     recs = catalog.load("recommendations", version=version)
     test = catalog.load("test", version=version)
     popularity = catalog.load("item_popularity", version=version)
     saved = catalog.load("run_metrics", version=version)
+    cutoffs = run_cutoffs(saved)
 
     recs = recs.sort_values(["user_id", "rank"], kind="stable")
     lists = {user: group["item_id"].tolist() for user, group in recs.groupby("user_id")}
@@ -71,8 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         project_path=project, env=args.env, runtime_params=runtime
     ) as session:
         context = session.load_context()
-        cutoffs = tuple(context.params["evaluation"]["cutoffs"])
-        version, saved, fresh = recompute(context.catalog, cutoffs)
+        try:
+            version, saved, fresh = recompute(context.catalog)
+        except DatasetError as exc:
+            logger.error(
+                "No complete saved run for %s/%s-%s to check (%s); run `kedro run "
+                "--pipeline=train` with these settings first",
+                context.params["dataset"],
+                context.params["model"],
+                context.params["framework"],
+                str(exc).splitlines()[0],
+            )
+            return 2
 
     latest_path = project / "data" / "08_reporting" / "metrics.json"
     latest = json.loads(latest_path.read_text()) if latest_path.exists() else None

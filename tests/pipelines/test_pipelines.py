@@ -168,6 +168,14 @@ def test_train_pipeline_on_generated_custom_data(
         ({"model_options": {"init_std": -1}}, "init_std must be >= 0"),
         ({"model_options": {"node_dropout": 1.5}}, r"node_dropout must be in \[0, 1\)"),
         ({"model_options": {"n_layers": -1}}, "n_layers must be >= 0"),
+        ({"model_options": None}, None),  # YAML `~`: every default
+        ({"model_options": "abc"}, "'model_options' must be a mapping"),
+        ({"train": {"lr": float("nan")}}, "train.lr must be a finite number"),
+        (
+            {"train": {"icmt": {"lambda_pop": float("inf")}}},
+            "train.icmt.lambda_pop must be a finite number",
+        ),
+        ({"train": {"seed": -1}}, r"train.seed must be in 0..2\*\*32-1, got -1"),
     ],
 )
 def test_bad_parameters_stop_the_run_before_any_node(tmp_path, override, message):
@@ -176,10 +184,12 @@ def test_bad_parameters_stop_the_run_before_any_node(tmp_path, override, message
 
     params = {**_params(tmp_path, "mf", "icmt"), **override}
     catalog = DataCatalog({"parameters": MemoryDataset(params)})
+    hook = ValidateParametersHook()
+    if message is None:  # accepted
+        hook.before_pipeline_run({}, register_pipelines()["train"], catalog)
+        return
     with pytest.raises(ConfigError, match=message):
-        ValidateParametersHook().before_pipeline_run(
-            {}, register_pipelines()["train"], catalog
-        )
+        hook.before_pipeline_run({}, register_pipelines()["train"], catalog)
 
 
 def test_bad_model_options_for_the_chosen_model(tmp_path):
@@ -245,3 +255,14 @@ def test_split_without_evaluable_users_is_refused(tmp_path, monkeypatch):
     # would leave no training pair, so both users go wholly to training.
     with pytest.raises(DataError, match="no user has the 3 pairs needed"):
         _run(tmp_path, params, "data")
+
+
+def test_more_clusters_than_items_stops_before_training(tmp_path, monkeypatch):
+    from icmt_pipeline.errors import ConfigError
+
+    monkeypatch.delenv("ICMT_DATA_MIRROR", raising=False)
+    params = _params(tmp_path, "mf", "icmt")
+    # At most 30 items survive the 3-core filter, so K = 50 cannot be formed.
+    params["train"]["icmt"] = {"n_clusters": 50}
+    with pytest.raises(ConfigError, match=r"train.icmt.n_clusters=50 is more than"):
+        _run(tmp_path, params, "train")

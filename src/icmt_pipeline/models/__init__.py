@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from torch import Tensor
@@ -13,6 +15,7 @@ from icmt_pipeline.models.lightgcn import LightGCN
 from icmt_pipeline.models.mf import MF
 from icmt_pipeline.models.neumf import NeuMF
 from icmt_pipeline.models.popularity import PopularityDisentangled
+from icmt_pipeline.params import from_params
 
 MODELS = ("mf", "neumf", "lightgcn")
 
@@ -49,6 +52,21 @@ class ModelConfig:
     n_layers: int = 3
     node_dropout: float = 0.1
     message_dropout: float = 0.1
+
+    @classmethod
+    def from_params(cls, name: str, options: Mapping[str, Any] | None) -> ModelConfig:
+        """Build from the top-level ``model`` name and ``params:model_options``."""
+        if options is not None and not isinstance(options, Mapping):
+            raise ConfigError(
+                f"'model_options' must be a mapping of parameters, got "
+                f"{type(options).__name__} {options!r}"
+            )
+        if options and "name" in options:
+            raise ConfigError(
+                "Set the model with the top-level 'model' parameter, "
+                "not model_options.name"
+            )
+        return from_params(cls, {**(options or {}), "name": name}, "model_options")
 
     def __post_init__(self) -> None:
         if self.name not in MODELS:

@@ -146,6 +146,8 @@ class TrainConfig:
                 f"Unknown framework {self.framework!r}; "
                 f"allowed: {', '.join(FRAMEWORKS)}"
             )
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"train.seed must be in 0..2**32-1, got {self.seed}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"Unknown optimizer {self.optimizer!r}; "

@@ -101,9 +101,12 @@ def train_recommender(
         "evaluation.top_n",
         "test",
     )
-    model_config = from_params(
-        ModelConfig, {**model_options, "name": model}, "model_options"
-    )
+    if train_config.framework == "icmt" and train_config.icmt.n_clusters > n_items:
+        raise ConfigError(
+            f"train.icmt.n_clusters={train_config.icmt.n_clusters} is more than the "
+            f"{n_items} items to cluster; lower it (paper: 2)"
+        )
+    model_config = ModelConfig.from_params(model, model_options)
     result = train_model(
         model_config,
         train_config,
