@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from stub_http_server import LocalServer, Reply
 
+from icmt_pipeline.data import parsers
 from icmt_pipeline.data.config import DataConfig
 from icmt_pipeline.data.sources import RawData, load_raw_interactions, url_cache_name
 from icmt_pipeline.errors import ChecksumError, ConfigError, DataError
@@ -612,3 +614,187 @@ def test_custom_min_rating_keeping_nothing_names_setting(
             columns={"user": "u", "item": "i", "rating": "r"},
             min_rating=4,
         )
+
+
+LOGIN_PAGE = b"<html><body><form>Please log in</form></body></html>\n"
+
+
+def test_custom_url_bad_body_fetched_this_run_is_removed(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    # a 200 answer whose body is a login page, not the CSV
+    url = http_server.add("/exports/logs.csv", Reply(200, LOGIN_PAGE))
+    config = make_config(
+        "custom", allow_network=True, sources={"custom": {"path": url}}
+    )
+    cached = tmp_path / "raw" / "custom" / url_cache_name(url)
+    pattern = (
+        r"mapped column\(s\) 'user_id', 'item_id' not found.*the file was "
+        rf"downloaded from {re.escape(url)}; the copy fetched in this run \(from "
+        r"network\) was removed from .*logs.csv, so the next run fetches it again"
+    )
+    with pytest.raises(DataError, match=pattern):
+        load_raw_interactions(config)
+    assert not cached.exists()
+    # the next run downloads again (and gets the real file this time)
+    http_server.add("/exports/logs.csv", Reply(200, b"user_id,item_id\n1,2\n"))
+    assert load_raw_interactions(config).interactions.values.tolist() == [[1, 2]]
+    assert cached.exists()
+
+
+def test_custom_url_bad_body_already_cached_is_kept_with_hint(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    url = http_server.add("/exports/logs.csv", Reply(200, b"user_id,item_id\n1,2\n"))
+    cached = tmp_path / "raw" / "custom" / url_cache_name(url)
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(LOGIN_PAGE)  # left by an earlier run
+    config = make_config(
+        "custom", allow_network=True, sources={"custom": {"path": url}}
+    )
+    pattern = (
+        rf"downloaded from {re.escape(url)}; the cached copy at .*logs.csv is reused "
+        r"until deleted \(delete it to fetch it again\)"
+    )
+    with pytest.raises(DataError, match=pattern):
+        load_raw_interactions(config)
+    assert cached.read_bytes() == LOGIN_PAGE
+    assert http_server.hits["/exports/logs.csv"] == 0
+
+
+def test_custom_url_item_names_bad_body_removed(
+    tmp_path: Path, make_config: MakeConfig, http_server: LocalServer
+) -> None:
+    logs = _csv(tmp_path, "user_id,item_id\n1,10\n")
+    names = http_server.add("/names.csv", Reply(200, LOGIN_PAGE))
+    config = make_config(
+        "custom",
+        allow_network=True,
+        sources={"custom": {"path": str(logs), "item_names": {"path": names}}},
+    )
+    with pytest.raises(DataError, match=r"Item-name file .*downloaded from http"):
+        load_raw_interactions(config)
+    assert not (tmp_path / "raw" / "custom" / url_cache_name(names)).exists()
+
+
+def test_custom_local_bad_file_is_never_removed(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, LOGIN_PAGE.decode())
+    with pytest.raises(DataError, match=r"not found") as err:
+        _load(make_config, path)
+    assert "downloaded" not in str(err.value)
+    assert path.exists()
+
+
+def test_custom_csv_line_numbers_count_quoted_newlines(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    # records start on lines 2, 4 and 7; the bad rating is on physical line 7
+    text = 'u,i,r\n1,"a\nb",4\n2,"c\nd\ne",5\n3,f,bad\n'
+    path = _csv(tmp_path, text)
+    with pytest.raises(DataError, match=r"first at line 7 \('bad'\)"):
+        _load(make_config, path, columns={"user": "u", "item": "i", "rating": "r"})
+
+
+def test_custom_item_names_line_numbers_count_quoted_newlines(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n")
+    names = _csv(tmp_path, 'item_id,name\n10,"Ten\nlines"\nx,Bad\n', "names.csv")
+    with pytest.raises(DataError, match=r"not integers.*first at line 4 \('x'\)"):
+        _load(make_config, path, item_names={"path": str(names)})
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "byte"),
+    [
+        (b"user_id,item_id\n1,2\n3,M\xfcller\n", 3, "0xfc"),
+        (b"user_\xe9d,item_id\n1,2\n", 1, "0xe9"),
+    ],
+)
+def test_custom_csv_not_utf8_names_line(
+    tmp_path: Path, make_config: MakeConfig, data: bytes, line: int, byte: str
+) -> None:
+    path = tmp_path / "logs.csv"
+    path.write_bytes(data)
+    pattern = (
+        rf"logs.csv: line {line}: byte {byte} is not valid UTF-8; the file must be "
+        r"UTF-8 text: convert it, e.g. iconv -f latin1 -t utf-8 logs.csv"
+    )
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path)
+
+
+def test_custom_csv_gz_not_utf8_line_of_decompressed_text(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = tmp_path / "logs.csv.gz"
+    path.write_bytes(gzip.compress(b"user_id,item_id\n1,2\n3,4\n5,\xff\n"))
+    with pytest.raises(DataError, match=r"line 4: byte 0xff is not valid UTF-8"):
+        _load(make_config, path)
+
+
+def test_first_bad_utf8_across_chunk_boundaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3-byte characters cut by 4-byte chunks are valid; the stray byte is not
+    monkeypatch.setattr(parsers, "_SCAN_CHUNK", 4)
+    path = tmp_path / "t.csv"
+    path.write_bytes("a€\n€€b\n€\n".encode() + b"x\x80\n")
+    assert parsers._first_bad_utf8(path) == (4, 0x80)
+    path.write_bytes("a€\n€€b\n".encode())
+    assert parsers._first_bad_utf8(path) is None
+    path.write_bytes("a\n€".encode()[:-1])  # the file ends inside a character
+    assert parsers._first_bad_utf8(path) == (2, 0xE2)
+
+
+def test_custom_item_names_not_utf8_names_line(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n")
+    names = tmp_path / "names.csv"
+    names.write_bytes(b"item_id,name\n10,Caf\xe9\n")
+    pattern = r"Item-name file .*names.csv: line 2: byte 0xe9 is not valid UTF-8"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, item_names={"path": str(names)})
+
+
+def test_custom_item_names_duplicates_warned_with_example(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n2,20\n")
+    names = _csv(
+        tmp_path, "item_id,name\n10,Ten\n20,Twenty\n10,Dup\n20,Again\n", "names.csv"
+    )
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.parsers"):
+        raw = _load(make_config, path, item_names={"path": str(names)})
+    assert raw.item_names is not None
+    assert raw.item_names["item_name"].tolist() == ["Ten", "Twenty"]
+    assert (
+        "names.csv: 2 repeated id(s), e.g. id 10 named 'Ten' and 'Dup'; the first "
+        "name of each id is kept ('Ten')"
+    ) in caplog.text
+
+
+def test_custom_item_names_blank_names_count_as_missing(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n2,20\n3,30\n")
+    # 10 is blank first, then named; 20 is empty; 30 is whitespace only
+    names = _csv(tmp_path, 'item_id,name\n10,"  "\n10,Ten\n20,\n30," "\n', "names.csv")
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.sources"):
+        raw = _load(make_config, path, item_names={"path": str(names)})
+    assert raw.item_names is not None
+    assert raw.item_names.to_dict("records") == [{"item_id": 10, "item_name": "Ten"}]
+    assert "2 of 3 item(s) of" in caplog.text and "e.g. 20" in caplog.text
+
+
+def test_custom_item_names_all_blank_refused(
+    tmp_path: Path, make_config: MakeConfig
+) -> None:
+    path = _csv(tmp_path, "user_id,item_id\n1,10\n")
+    names = _csv(tmp_path, "item_id,name\n10,\n10, \n", "names.csv")
+    pattern = r"names.csv: column 'name' is empty or blank on all 2 row\(s\)"
+    with pytest.raises(DataError, match=pattern):
+        _load(make_config, path, item_names={"path": str(names)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -168,6 +169,8 @@ def test_from_params_k_core_below_one(k_core: int) -> None:
     [
         ({"split_method": "time"}, "lastfm", r"'time'; allowed: random, temporal"),
         ({"seed": 1.5}, "lastfm", r"data.seed must be an integer"),
+        ({"seed": -5}, "lastfm", r"data.seed must be >= 0, got -5"),
+        ({"seed": 2**32}, "lastfm", r"data.seed must be in 0..2\*\*32-1"),
         ({"allow_network": "yes"}, "lastfm", r"allow_network must be true or false"),
         ({"download": {"retries": -1}}, "lastfm", r"retries must be >= 0"),
         ({"download": {"timeout_s": 0}}, "lastfm", r"timeout_s must be > 0"),
@@ -291,3 +294,53 @@ def test_from_params_public_source_malformed_url() -> None:
 def test_url_file_name_decodes_last_segment() -> None:
     assert url_file_name("https://h/x/my%20data.csv?v=2") == "my data.csv"
     assert url_file_name("https://h/x/") is None
+
+
+@pytest.mark.parametrize("sep", ["||", "::", ", ", '"', "\n"])
+def test_from_params_custom_sep_must_be_one_character(sep: str) -> None:
+    params = {"sources": {"custom": {"path": "logs.csv", "sep": sep}}}
+    pattern = r"data.sources.custom.sep must be a single character.*got "
+    pattern += re.escape(repr(sep))
+    with pytest.raises(ConfigError, match=pattern):
+        DataConfig.from_params(params, "custom")
+
+
+def test_from_params_item_names_sep_must_be_one_character() -> None:
+    params = {
+        "sources": {"custom": {"path": "l.csv", "item_names": {"sep": "||"}}},
+    }
+    with pytest.raises(ConfigError, match=r"item_names.sep must be a single char"):
+        DataConfig.from_params(params, "custom")
+
+
+@pytest.mark.parametrize(("sep", "expected"), [("\t", "\t"), ("\\t", "\t"), ("|", "|")])
+def test_from_params_custom_sep_single_character_and_tab(
+    sep: str, expected: str
+) -> None:
+    # "\\t" is what YAML gives for '\t' in single quotes: read as a tab
+    params = {"sources": {"custom": {"path": "logs.csv", "sep": sep}}}
+    assert DataConfig.from_params(params, "custom").source.sep == expected
+
+
+def test_from_params_raw_dir_that_is_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "raw.txt"
+    target.write_text("not a folder")
+    pattern = r"data.raw_dir is '.*raw.txt', which is a file, not a folder"
+    with pytest.raises(ConfigError, match=pattern):
+        DataConfig.from_params({"raw_dir": str(target)}, "lastfm")
+
+
+def test_from_params_mirror_that_is_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "mirror.zip"
+    target.write_bytes(b"PK")
+    pattern = r"data.mirror is '.*mirror.zip', which is a file, not a folder"
+    with pytest.raises(ConfigError, match=pattern):
+        DataConfig.from_params({"mirror": str(target)}, "lastfm")
+    monkeypatch.setenv("ICMT_DATA_MIRROR", str(target))
+    with pytest.raises(ConfigError, match=r"the ICMT_DATA_MIRROR environment var"):
+        DataConfig.from_params({}, "lastfm")
+    # a mirror folder that does not exist yet is not an error here
+    absent = tmp_path / "absent"
+    assert DataConfig.from_params({"mirror": str(absent)}, "lastfm").mirror == absent

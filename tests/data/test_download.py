@@ -12,7 +12,7 @@ import pytest
 from stub_http_server import LocalServer, Reply
 
 from icmt_pipeline.data.download import fetch_file, fetch_file_info, sha256_of
-from icmt_pipeline.errors import ChecksumError, DownloadError
+from icmt_pipeline.errors import ChecksumError, ConfigError, DownloadError
 
 BODY = b"0 1 2 3\n1 2 3\n" * 5000  # 70,000 bytes: more than one tqdm refresh
 BODY_SHA = hashlib.sha256(BODY).hexdigest()
@@ -329,3 +329,35 @@ def test_fetch_file_written_with_umask_mode(
     # like open(..., "w"): 0o666 less the umask, not mkstemp's 0o600
     assert stat.S_IMODE(downloaded.stat().st_mode) == mode
     assert stat.S_IMODE(mirrored.stat().st_mode) == mode
+
+
+def test_fetch_file_raw_dir_under_a_file_names_setting(tmp_path: Path) -> None:
+    blocker = tmp_path / "raw"
+    blocker.write_text("a file where the cache folder should be")
+    mirror = tmp_path / "mirror"
+    (mirror / "toy").mkdir(parents=True)
+    (mirror / "toy" / "train.txt").write_bytes(BODY)
+    with pytest.raises(ConfigError, match=r"data.raw_dir is '.*raw', which is a file"):
+        _fetch(tmp_path, None, mirror=mirror)
+    # a file further up the path: mkdir fails with NotADirectoryError
+    with pytest.raises(
+        ConfigError, match=r"data.raw_dir: cannot write the cache folder .*raw/x/toy"
+    ):
+        fetch_file("train.txt", None, "toy", blocker / "x", mirror)
+
+
+def test_fetch_file_unwritable_raw_dir_names_setting(
+    tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    # chmod cannot stop root, so the refusal is simulated
+    monkeypatch.setattr("icmt_pipeline.data.download.tempfile.mkstemp", refuse)
+    url = http_server.add("/train.txt", Reply(200, BODY))
+    pattern = (
+        r"data.raw_dir: cannot write the cache folder .*raw/toy \(PermissionError: "
+        r"Permission denied\); point data.raw_dir at a writable folder"
+    )
+    with pytest.raises(ConfigError, match=pattern):
+        _fetch(tmp_path, url)

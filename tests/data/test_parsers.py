@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,26 @@ def test_detect_format(name: str, fmt: str) -> None:
     assert detect_format(name) == fmt
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("http://127.0.0.1:8765/orders.parquet#v2", "parquet"),
+        ("http://127.0.0.1:8765/orders.csv?token=a.parquet#frag", "csv"),
+        ("/tmp/x/o?x.csv", "csv"),
+        ("/tmp/x/o#1.parquet", "parquet"),
+    ],
+)
+def test_detect_format_url_path_and_local_name(name: str, fmt: str) -> None:
+    # URLs: the path only (no query, no fragment); local paths: the whole name
+    assert detect_format(name) == fmt
+
+
+def test_detect_format_local_name_keeps_question_mark() -> None:
+    # "/tmp/x/data.csv?.json" is a local .json file, not a CSV
+    with pytest.raises(DataError, match=r"Cannot tell the format of .*data.csv\?.json"):
+        detect_format("/tmp/x/data.csv?.json")
+
+
 def test_detect_format_unknown_extension() -> None:
     with pytest.raises(DataError, match=r"'logs.json'.*set data.sources.custom.format"):
         detect_format("logs.json")
@@ -265,3 +286,27 @@ def test_parse_ml1m_ratings_empty_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "ratings.dat", b"\n")
     with pytest.raises(DataError, match=r"ratings.dat holds no data lines"):
         parse_ml1m_ratings(path)
+
+
+def test_parse_ml1m_movies_utf8_copy_not_mojibake(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = "1::Café Société (1995)::Drama\n2::Plain (1996)::Comedy\n"
+    utf8 = _write(tmp_path, "movies.dat", text.encode("utf-8"))
+    with caplog.at_level(logging.DEBUG, logger="icmt_pipeline.data.parsers"):
+        names = parse_ml1m_movies(utf8)
+    assert names["item_name"].tolist()[0] == "Café Société (1995)"
+    assert "movies.dat: decoded as UTF-8" in caplog.text
+    caplog.clear()
+    # upstream's latin-1 bytes are not valid UTF-8: the fallback reads them
+    latin = _write(tmp_path, "latin.dat", text.encode("latin-1"))
+    with caplog.at_level(logging.DEBUG, logger="icmt_pipeline.data.parsers"):
+        names = parse_ml1m_movies(latin)
+    assert names["item_name"].tolist()[0] == "Café Société (1995)"
+    assert "latin.dat: decoded as latin-1 (not valid UTF-8: byte 0xe9" in caplog.text
+
+
+def test_parse_lastfm_artists_latin1_fallback(tmp_path: Path) -> None:
+    data = "id\tname\turl\tpictureURL\n5\tBjörk\tu\tp\n".encode("latin-1")
+    frame = parse_lastfm_artists(_write(tmp_path, "artists.dat", data))
+    assert frame["item_name"].tolist() == ["Björk"]

@@ -69,6 +69,31 @@ def test_item_popularity_rejects_bad_inputs() -> None:
         item_popularity(_train(COUNTS), 3, 0.2, _items(3))
 
 
+@pytest.mark.parametrize(
+    ("n_items", "head_share", "n_head"),
+    [(6, 0.99, 6), (6, 0.95, 6), (2, 0.75, 2), (1, 0.2, 1)],
+)
+def test_item_popularity_no_tail_names_head_share(
+    n_items: int, head_share: float, n_head: int
+) -> None:
+    # floor(0.99 * 6 + 0.5) = 6 and floor(0.95 * 6 + 0.5) = 6: every item is head
+    counts = list(range(n_items, 0, -1))
+    pattern = (
+        rf"data.head_share={head_share:g} on {n_items} item\(s\) gives {n_head} "
+        r"head item\(s\).*and no tail item"
+    )
+    with pytest.raises(DataError, match=pattern):
+        item_popularity(_train(counts), n_items, head_share, _items(n_items))
+
+
+def test_item_popularity_largest_head_share_with_a_tail() -> None:
+    # 6 items: head_share below (6 - 0.5) / 6 = 0.9167 leaves one tail item
+    pop = item_popularity(_train([6, 5, 4, 3, 2, 1]), 6, 0.9, _items(6))
+    assert (int(pop["is_head"].sum()), int((~pop["is_head"]).sum())) == (5, 1)
+    with pytest.raises(DataError, match=r"lower data.head_share below 0.9167"):
+        item_popularity(_train([6, 5, 4, 3, 2, 1]), 6, 0.92, _items(6))
+
+
 def _toy_splits() -> tuple[pd.DataFrame, ...]:
     """5 users: 0 has 3 pairs (1 train, 1 valid, 1 test), 1..3 have 2 or 1.
 

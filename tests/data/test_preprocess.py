@@ -80,11 +80,17 @@ def test_k_core_filter_empties_data_names_k() -> None:
         k_core_filter(CHAIN, 3, "data.sources.x.k_core")
 
 
-def test_k_core_filter_one_user_left_is_an_error() -> None:
-    # k=1 drops nothing, but one user (u1 with i1, i2) is too few to split
+def test_k_core_filter_k1_too_little_data_blames_data_not_k() -> None:
+    # k=1 drops nothing, but one user (u1 with i1, i2) is too few to split;
+    # k is at its minimum, so the message must not advise lowering it
     single = _pairs([("u1", "i1"), ("u1", "i2")])
-    with pytest.raises(DataError, match=r"k_core=1 leaves 1 user\(s\), 2 item\(s\)"):
-        k_core_filter(single, 1)
+    pattern = (
+        r"The data has only 1 user\(s\), 2 item\(s\) and 2 pair\(s\) before any "
+        r"k-core filtering \(data.sources.ml-1m.k_core is 1, its minimum"
+    )
+    with pytest.raises(DataError, match=pattern) as err:
+        k_core_filter(single, 1, "data.sources.ml-1m.k_core")
+    assert "Lower" not in str(err.value)
 
 
 def test_k_core_filter_rejects_k_below_one() -> None:
@@ -161,6 +167,7 @@ def test_describe_counts_and_density(caplog: pytest.LogCaptureFixture) -> None:
         "items": 3,
         "pairs": 7,
         "density": pytest.approx(7 / 12),
+        "rows": 7,
     }
     with caplog.at_level(logging.INFO):
         log_describe(CHAIN, "raw")
@@ -178,3 +185,18 @@ def test_binarize_keeping_no_row_names_setting_and_range() -> None:
     )
     with pytest.raises(DataError, match=pattern):
         binarize(frame, 4.0, "data.sources.custom.min_rating")
+
+
+def test_describe_density_counts_distinct_pairs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # 1 user, 1 item, the same pair twice: 1 distinct pair, density 1 (not 2)
+    twice = _pairs([("u1", "i1"), ("u1", "i1")])
+    stats = describe(twice)
+    assert (stats["pairs"], stats["rows"], stats["density"]) == (1, 2, 1.0)
+    with caplog.at_level(logging.INFO, logger="icmt_pipeline.data.preprocess"):
+        log_describe(twice, "toy raw")
+    assert (
+        "toy raw: 1 users, 1 items, 1 pairs, density 1.000000 (distinct pairs; 2 "
+        "rows, 1 repeating a pair)"
+    ) in caplog.text

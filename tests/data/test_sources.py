@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -246,3 +247,44 @@ def test_load_public_records_url(tmp_path: Path, make_config: MakeConfig) -> Non
     _ml1m_zip(mirror)
     raw = load_raw_interactions(make_config("ml-1m", mirror=str(mirror)))
     assert raw.files["ml-1m.zip"]["url"] == SOURCES["ml-1m"].url
+
+
+def test_load_ml1m_utf8_titles_and_missing_titles_warned(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a re-encoded UTF-8 movies.dat; movie 30 has no line and 20 a blank title
+    mirror = tmp_path / "mirror"
+    (mirror / "ml-1m").mkdir(parents=True)
+    ratings = b"1::10::5::100\n1::20::4::200\n2::10::4::300\n2::30::4::50\n"
+    movies = "10::Café Société (1995)::Drama\n20:: ::Comedy\n"
+    with zipfile.ZipFile(mirror / "ml-1m" / "ml-1m.zip", "w") as zf:
+        zf.writestr("ml-1m/ratings.dat", ratings)
+        zf.writestr("ml-1m/movies.dat", movies.encode("utf-8"))
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.sources"):
+        raw = load_raw_interactions(make_config("ml-1m", mirror=str(mirror)))
+    assert raw.item_names is not None
+    assert raw.item_names.to_dict("records") == [
+        {"item_id": 10, "item_name": "Café Société (1995)"}
+    ]
+    assert "movies.dat: 2 of 3 item(s) of" in caplog.text
+    assert "ratings.dat have no name, e.g. 20" in caplog.text
+
+
+def test_load_lastfm_duplicate_artist_ids_warned(
+    tmp_path: Path, make_config: MakeConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "lastfm").mkdir(parents=True)
+    artists = ARTISTS + b"51\tOther name\tu\tp\n"
+    with zipfile.ZipFile(mirror / "lastfm" / "hetrec2011-lastfm-2k.zip", "w") as zf:
+        zf.writestr("user_artists.dat", USER_ARTISTS)
+        zf.writestr("artists.dat", artists)
+    trusted = {"user_artists.dat": _sha(USER_ARTISTS), "artists.dat": _sha(artists)}
+    config = make_config("lastfm", mirror=str(mirror), trusted_sha256=trusted)
+    with caplog.at_level(logging.WARNING, logger="icmt_pipeline.data.parsers"):
+        raw = load_raw_interactions(config)
+    assert raw.item_names is not None
+    assert raw.item_names["item_name"].tolist() == ['The "Band"', "Björk"]
+    assert "1 repeated id(s), e.g. id 51 named 'The \"Band\"' and 'Other name'" in (
+        caplog.text
+    )

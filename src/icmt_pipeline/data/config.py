@@ -168,7 +168,8 @@ class DataConfig:
                                 #   which then wins for that dataset
         split_ratios: {train: 0.8, valid: 0.1, test: 0.1}  # each > 0, sum 1
         head_share: 0.2         # float in (0, 1): share of items (by count of
-                                #   items) that are head items
+                                #   items) that are head items; it must leave at
+                                #   least one tail item (checked on the data)
         trusted_sha256: {}      # {file name or "<dataset>/<file name>": sha256 or
                                 #   list of sha256}: extra digests accepted for files
                                 #   that have pinned digests
@@ -182,7 +183,8 @@ class DataConfig:
                                 #   of a CSV or Parquet file (a URL must end in
                                 #   a file name; cached per URL)
             format: auto        # auto | csv | parquet (auto: by file extension)
-            sep: ","            # CSV field separator
+            sep: ","            # CSV field separator: one character ("\\t" =
+                                #   tab); longer ones are refused
             columns: {user: user_id, item: item_id, rating: null, timestamp: null}
             id_type: auto       # auto | str | int; auto: int64 when every id of
                                 #   the column is a plain integer without leading
@@ -325,9 +327,16 @@ class DataConfig:
         raw_dir = _path(raw.get("raw_dir", "data/01_raw"), "data.raw_dir")
         if raw_dir is None:
             raise ConfigError("data.raw_dir must be a folder path, got None")
+        _not_a_file(raw_dir, "data.raw_dir", "it is created if missing")
         mirror = _path(raw.get("mirror"), "data.mirror")
+        mirror_setting = "data.mirror"
         if mirror is None and os.environ.get(MIRROR_ENV, "").strip():
             mirror = Path(os.environ[MIRROR_ENV].strip()).expanduser()
+            mirror_setting = f"the {MIRROR_ENV} environment variable"
+        if mirror is not None:
+            _not_a_file(
+                mirror, mirror_setting, "laid out as <mirror>/<dataset>/<file name>"
+            )
 
         return cls(
             dataset=dataset,
@@ -335,7 +344,7 @@ class DataConfig:
             mirror=mirror,
             allow_network=_bool(raw.get("allow_network", True), "data.allow_network"),
             download=download,
-            seed=_int(raw.get("seed", 2024), "data.seed"),
+            seed=_seed(raw.get("seed", 2024)),
             split_method=split_method,
             split_ratios=_ratios(raw.get("split_ratios")),
             head_share=head_share,
@@ -374,6 +383,14 @@ def _int(value: Any, where: str, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ConfigError(f"{where} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def _seed(value: Any) -> int:
+    """``data.seed``: an integer in ``0 .. 2**32 - 1`` (what NumPy seeds take)."""
+    seed = _int(value, "data.seed", 0)
+    if seed >= 2**32:
+        raise ConfigError(f"data.seed must be in 0..2**32-1, got {seed}")
+    return seed
 
 
 def _float(value: Any, where: str) -> float:
@@ -419,6 +436,34 @@ def _path(value: Any, where: str) -> Path | None:
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     return Path(_text(value, where)).expanduser()
+
+
+def _not_a_file(path: Path, where: str, layout: str) -> None:
+    """ConfigError when ``path`` exists but is not a folder."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(
+            f"{where} is {str(path)!r}, which is a file, not a folder; point "
+            f"{where} at a folder ({layout})"
+        )
+
+
+def _separator(value: Any, where: str) -> str:
+    """A one-character field separator; the two characters ``\\t`` mean tab.
+
+    pandas reads a longer separator as a regular expression, which silently
+    splits fields in unexpected places, so only single characters are allowed.
+    """
+    text = _text(value, where)
+    if text == "\\t":
+        return "\t"
+    if len(text) != 1 or text in '"\r\n':
+        raise ConfigError(
+            f"{where} must be a single character such as ',', ';', '|' or a tab "
+            f'(written "\\t" in YAML), got {text!r}; separators of several '
+            "characters are not supported, and a quote or line end cannot separate "
+            "fields"
+        )
+    return text
 
 
 def _url(value: Any, where: str) -> str | None:
@@ -601,7 +646,7 @@ def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> Sourc
         name_column=_text(
             names.get("name_column", "name"), f"{where}.item_names.name_column"
         ),
-        sep=_text(names.get("sep", ","), f"{where}.item_names.sep"),
+        sep=_separator(names.get("sep", ","), f"{where}.item_names.sep"),
     )
     sha = sub.get("sha256")
     return SourceConfig(
@@ -609,7 +654,7 @@ def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> Sourc
         min_rating=min_rating,
         path=path,
         format=_choice(sub.get("format", "auto"), FILE_FORMATS, f"{where}.format"),
-        sep=_text(sub.get("sep", ","), f"{where}.sep"),
+        sep=_separator(sub.get("sep", ","), f"{where}.sep"),
         columns=columns,
         id_type=_choice(sub.get("id_type", "auto"), ID_TYPES, f"{where}.id_type"),
         sha256=None if sha is None else _sha256(sha, f"{where}.sha256"),

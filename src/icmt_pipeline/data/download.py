@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 from tqdm.auto import tqdm
 
-from icmt_pipeline.errors import ChecksumError, DataError, DownloadError
+from icmt_pipeline.errors import ChecksumError, ConfigError, DataError, DownloadError
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +175,21 @@ def fetch_file_info(
     Raises:
         ChecksumError: If the digest is not among ``pinned_sha256``.
         DownloadError: If the file is nowhere to be found.
+        ConfigError: If ``raw_dir`` is a file, or the cache folder cannot be
+            created or written (naming ``data.raw_dir``).
     """
     if not name or PurePosixPath(name).name != name or "\\" in name:
         raise ValueError(f"File name must be a bare name without folders, got {name!r}")
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
     pins = tuple(d.lower() for d in pinned_sha256)
-    cache_dir = Path(raw_dir) / dataset
+    raw_dir = Path(raw_dir)
+    if raw_dir.exists() and not raw_dir.is_dir():
+        raise ConfigError(
+            f"data.raw_dir is {str(raw_dir)!r}, which is a file, not a folder; "
+            "point data.raw_dir at a folder (it is created if missing)"
+        )
+    cache_dir = raw_dir / dataset
     cache_path = cache_dir / name
 
     if cache_path.is_file():
@@ -193,7 +201,7 @@ def fetch_file_info(
     if mirror is not None:
         mirror_path = Path(mirror) / dataset / name
         if mirror_path.is_file():
-            cache_dir.mkdir(parents=True, exist_ok=True)
+            make_cache_dir(cache_dir)
             fetched = _atomic_write(
                 cache_path,
                 lambda handle: _copy_into(mirror_path, handle),
@@ -211,7 +219,7 @@ def fetch_file_info(
     elif not allow_network:
         places.append(f"network: {url} (not tried: data.allow_network is false)")
     else:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        make_cache_dir(cache_dir)
         try:
             fetched = _download(
                 cache_path, url, pins, retries, timeout_s, backoff_s, name
@@ -228,6 +236,32 @@ def fetch_file_info(
         f"ICMT_DATA_MIRROR environment variable) at a folder holding "
         f"<dataset>/{name}, or allow the network (data.allow_network: true) "
         f"and check that the URL is reachable."
+    )
+
+
+def make_cache_dir(folder: Path) -> None:
+    """Create a cache folder and its parents.
+
+    Args:
+        folder: A folder inside ``data.raw_dir``.
+
+    Raises:
+        ConfigError: Naming ``data.raw_dir`` when the folder cannot be created
+            (a file is in the way, no permission).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cache_dir_error(folder, exc) from exc
+
+
+def _cache_dir_error(folder: Path, exc: BaseException) -> ConfigError:
+    """The ConfigError for a cache folder that cannot take files."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return ConfigError(
+        f"data.raw_dir: cannot write the cache folder {folder} "
+        f"({type(exc).__name__}: {reason}); point data.raw_dir at a writable "
+        "folder, or fix the permissions"
     )
 
 
@@ -292,9 +326,12 @@ def _atomic_write(
     pins: tuple[str, ...],
 ) -> FetchedFile:
     """Write via a temp file in ``target``'s folder, verify, then rename."""
-    fd, tmp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise _cache_dir_error(target.parent, exc) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -460,6 +497,8 @@ def extract_members(
     Raises:
         DataError: On an unsafe entry, a corrupt or non-zip file, or a missing
             member.
+        ConfigError: If ``target_dir`` cannot be created or written (it lies
+            in ``data.raw_dir``).
     """
     archive = Path(archive)
     target_dir = Path(target_dir)
@@ -468,8 +507,11 @@ def extract_members(
             infos = zf.infolist()
             _check_entries(archive, infos)
             chosen = {m: _match_member(archive, infos, m) for m in members}
-            target_dir.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=target_dir, prefix=".extract-"))
+            make_cache_dir(target_dir)
+            try:
+                staging = Path(tempfile.mkdtemp(dir=target_dir, prefix=".extract-"))
+            except OSError as exc:
+                raise _cache_dir_error(target_dir, exc) from exc
             try:
                 staged: dict[str, Path] = {}
                 for member, info in chosen.items():

@@ -22,10 +22,12 @@ import logging
 import lzma
 import warnings
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,7 @@ _LONG_INT_CHARS = 19
 _TIME_UNITS: dict[str, int] = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 # Errors of reading a file that is not what its (compression) extension says.
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+_SCAN_CHUNK = 1 << 20
 
 
 # --- Last.fm (HetRec 2011) -------------------------------------------------
@@ -67,7 +70,7 @@ def parse_lastfm_user_artists(path: Path) -> pd.DataFrame:
     Returns:
         ``user_id``, ``item_id`` (``int64``).
     """
-    frame, lines = _read_delimited(path, "\t", ("userID", "artistID"), "utf-8")
+    frame, lines = _read_delimited(path, "\t", ("userID", "artistID"))
     return pd.DataFrame(
         {
             "user_id": _int_column(frame["userID"], path, "userID", lines),
@@ -79,7 +82,8 @@ def parse_lastfm_user_artists(path: Path) -> pd.DataFrame:
 def parse_lastfm_artists(path: Path) -> pd.DataFrame:
     """Parse ``artists.dat``: tab-separated ``id name url pictureURL``, UTF-8.
 
-    Quotes are literal characters of the names (no CSV quoting).
+    Quotes are literal characters of the names (no CSV quoting). The text is
+    decoded as UTF-8, or as latin-1 when it is not valid UTF-8.
 
     Args:
         path: The extracted ``artists.dat``.
@@ -87,7 +91,7 @@ def parse_lastfm_artists(path: Path) -> pd.DataFrame:
     Returns:
         ``item_id`` (``int64``), ``item_name`` (string).
     """
-    frame, lines = _read_delimited(path, "\t", ("id", "name"), "utf-8")
+    frame, lines = _read_delimited(path, "\t", ("id", "name"))
     return pd.DataFrame(
         {
             "item_id": _int_column(frame["id"], path, "id", lines),
@@ -97,13 +101,13 @@ def parse_lastfm_artists(path: Path) -> pd.DataFrame:
 
 
 def _read_delimited(
-    path: Path, sep: str, needed: tuple[str, ...], encoding: str
+    path: Path, sep: str, needed: tuple[str, ...]
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a headed, unquoted text table as strings; check ``needed`` columns.
 
     Returns the table and the file line number of each of its rows.
     """
-    lines = _split_lines(path, encoding)
+    lines = _split_lines(path)
     kept = np.flatnonzero([bool(line.strip()) for line in lines])
     if kept.size == 0:
         raise DataError(
@@ -123,12 +127,26 @@ def _read_delimited(
     return frame, rows + 1
 
 
-def _split_lines(path: Path, encoding: str) -> list[str]:
-    """The lines of a text file (``\\n`` or ``\\r\\n`` ends); index i = line i + 1."""
+def _split_lines(path: Path) -> list[str]:
+    """The lines of a text file (``\\n`` or ``\\r\\n`` ends); index i = line i + 1.
+
+    The bytes are decoded as UTF-8 when they are valid UTF-8, else as latin-1
+    (which decodes any byte), so that a file re-encoded to UTF-8 is not turned
+    into mojibake; which one was used is logged at DEBUG.
+    """
+    data = Path(path).read_bytes()
     try:
-        text = Path(path).read_bytes().decode(encoding)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not valid {encoding} text ({exc})") from exc
+        text = data.decode("latin-1")
+        logger.debug(
+            "%s: decoded as latin-1 (not valid UTF-8: byte 0x%02x at offset %d)",
+            path,
+            data[exc.start],
+            exc.start,
+        )
+    else:
+        logger.debug("%s: decoded as UTF-8", path)
     lines = text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final line end does not start a line
@@ -309,8 +327,8 @@ def parse_adjacency(path: Path) -> pd.DataFrame:
 def parse_ml1m_ratings(path: Path) -> pd.DataFrame:
     """Parse ML-1M ``ratings.dat``: ``UserID::MovieID::Rating::Timestamp``.
 
-    Blank lines are skipped; every other line must have exactly these four
-    fields.
+    Decoded as UTF-8, or latin-1 when not valid UTF-8. Blank lines are skipped;
+    every other line must have exactly these four fields.
 
     Args:
         path: The extracted ``ratings.dat`` (no header).
@@ -324,7 +342,7 @@ def parse_ml1m_ratings(path: Path) -> pd.DataFrame:
             the file line).
     """
     fields = ["UserID", "MovieID", "Rating", "Timestamp"]
-    frame, lines = _read_double_colon(path, fields, fields, "latin-1")
+    frame, lines = _read_double_colon(path, fields, fields)
     out = pd.DataFrame(
         {
             "user_id": _int_column(frame["UserID"], path, "UserID", lines),
@@ -344,9 +362,11 @@ def parse_ml1m_ratings(path: Path) -> pd.DataFrame:
 
 
 def parse_ml1m_movies(path: Path) -> pd.DataFrame:
-    """Parse ML-1M ``movies.dat``: ``MovieID::Title::Genres``, latin-1.
+    """Parse ML-1M ``movies.dat``: ``MovieID::Title::Genres``.
 
-    Blank lines are skipped; every other line must have exactly three fields.
+    Upstream's file is latin-1; it is decoded as UTF-8 when it is valid UTF-8
+    (a re-encoded copy), else as latin-1. Blank lines are skipped; every other
+    line must have exactly three fields.
 
     Args:
         path: The extracted ``movies.dat`` (no header).
@@ -359,7 +379,7 @@ def parse_ml1m_movies(path: Path) -> pd.DataFrame:
             integer (naming the file line).
     """
     fields = ["MovieID", "Title", "Genres"]
-    frame, lines = _read_double_colon(path, fields, ["MovieID", "Title"], "latin-1")
+    frame, lines = _read_double_colon(path, fields, ["MovieID", "Title"])
     return pd.DataFrame(
         {
             "item_id": _int_column(frame["MovieID"], path, "MovieID", lines),
@@ -369,13 +389,13 @@ def parse_ml1m_movies(path: Path) -> pd.DataFrame:
 
 
 def _read_double_colon(
-    path: Path, fields: list[str], needed: list[str], encoding: str
+    path: Path, fields: list[str], needed: list[str]
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a headerless ``::``-separated file as strings, checking field counts.
 
     Returns the ``needed`` columns and the file line number of each row.
     """
-    lines = _split_lines(path, encoding)
+    lines = _split_lines(path)
     rows = np.flatnonzero([bool(line.strip()) for line in lines])
     if rows.size == 0:
         raise DataError(
@@ -405,6 +425,10 @@ def _float_column(
 def detect_format(path_or_url: str) -> str:
     """``"csv"`` or ``"parquet"`` from a file name's extension.
 
+    For an http(s) URL the extension is read from the URL's path (its query
+    string and fragment are ignored); for a local path, from the whole file
+    name (a ``?`` or ``#`` is part of it).
+
     Args:
         path_or_url: A local path or URL.
 
@@ -414,7 +438,10 @@ def detect_format(path_or_url: str) -> str:
     Raises:
         DataError: If the extension is neither CSV-like nor Parquet.
     """
-    name = path_or_url.split("?", 1)[0].lower()
+    if path_or_url.startswith(("http://", "https://")):
+        name = urlsplit(path_or_url).path.lower()
+    else:
+        name = Path(path_or_url).name.lower()
     if name.endswith((".parquet", ".pq", ".parq")):
         return "parquet"
     if name.endswith((".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".csv.bz2")):
@@ -444,8 +471,10 @@ def read_custom_interactions(
     separator inside a value would shift the fields), checked for one-character
     separators and plain, ``.gz``, ``.bz2`` or ``.xz`` files. Ids with leading
     or trailing whitespace are kept as they are (``" 2"`` and ``"2"`` differ)
-    and logged as a WARNING. CSV line numbers in messages assume one record per
-    line (a quoted field holding a newline shifts them).
+    and logged as a WARNING. CSV line numbers in messages are the physical
+    lines where a record starts (a quoted field holding a line end makes a
+    record span several lines). The file must be UTF-8; otherwise the error
+    names the line of the first byte that is not.
 
     Args:
         path: A local file.
@@ -459,11 +488,12 @@ def read_custom_interactions(
         ``timestamp`` (``int64``), in file order (duplicates kept).
 
     Raises:
-        DataError: On an empty, header-only, unreadable or wrongly compressed
-            file, a line with too many or too few fields, an unclosed quote, a
-            missing column, a missing or malformed id, an integer id beyond
-            ``int64`` (``id_type: int``), a rating that is not a number, or a
-            timestamp that is negative, beyond ``int64`` or not an integer.
+        DataError: On an empty, header-only, unreadable, non-UTF-8 or wrongly
+            compressed file, a line with too many or too few fields, an
+            unclosed quote, a missing column, a missing or malformed id, an
+            integer id beyond ``int64`` (``id_type: int``), a rating that is
+            not a number, or a timestamp that is negative, beyond ``int64`` or
+            not an integer.
     """
     path = Path(path)
     if path.stat().st_size == 0:
@@ -537,7 +567,7 @@ def _read_custom_csv(
         _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"{path}: cannot read the CSV header: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: cannot read the CSV header: {exc}") from exc
+        raise _not_utf8(path, str(path), exc) from exc
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
     found = [str(c) for c in header.columns]
@@ -563,13 +593,14 @@ def _read_custom_csv(
     except pd.errors.ParserError as exc:
         _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"{path}: cannot parse as CSV (sep {sep!r}): {exc}") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, str(path), exc) from exc
+    except ValueError as exc:
         raise DataError(f"{path}: cannot parse as CSV (sep {sep!r}): {exc}") from exc
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
-    _check_csv_fields(path, sep, found, "data.sources.custom.sep")
-    # Row i of the frame is line i + 2 of the file (the header is line 1).
-    lines = np.arange(len(frame), dtype=np.int64) + 2
+    starts = _check_csv_fields(path, sep, found, "data.sources.custom.sep")
+    lines = _record_lines(path, starts, len(frame))
     blank = np.logical_and.reduce(
         [frame[c].str.strip().eq("").to_numpy(dtype=bool) for c in wanted]
     )
@@ -615,24 +646,33 @@ def _open_text(path: Path) -> Iterator[TextIO | None]:
         yield handle
 
 
-def _check_csv_fields(path: Path, sep: str, header: list[str], setting: str) -> None:
+def _check_csv_fields(
+    path: Path, sep: str, header: list[str], setting: str
+) -> np.ndarray | None:
     """DataError naming the first lines whose field count differs from the header.
 
     Lines whose fields are all blank are left to the callers' blank-line rule.
     Only one-character separators are checked (the csv module's limit).
+
+    Returns:
+        The physical line (1-based) where each record after the header starts,
+        so that a quoted field holding line ends does not shift later line
+        numbers; ``None`` when the file could not be read record by record.
     """
     if len(sep) != 1:
-        return
+        return None
     want = len(header)
     bad: list[tuple[int, int, str]] = []
     n_bad = 0
+    starts = array("q")  # 8 bytes per record, not a Python int each
     try:
         with _open_text(path) as handle:
             if handle is None:
-                return
+                return None
             reader = csv.reader(handle, delimiter=sep)
             start = 1
             for row in reader:
+                starts.append(start)
                 if len(row) != want and any(field.strip() for field in row):
                     n_bad += 1
                     if len(bad) < _MAX_SHOWN:
@@ -642,9 +682,9 @@ def _check_csv_fields(path: Path, sep: str, header: list[str], setting: str) -> 
         logger.warning(
             "%s: could not check the number of fields per line (%s)", path, exc
         )
-        return
+        return None
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not valid UTF-8 text ({exc})") from exc
+        raise _not_utf8(path, str(path), exc) from exc
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
     if n_bad:
@@ -656,6 +696,79 @@ def _check_csv_fields(path: Path, sep: str, header: list[str], setting: str) -> 
             f"(sep {sep!r}), first at {shown}; an unquoted {sep!r} inside a value "
             f"shifts the fields: quote such values, or check {setting}"
         )
+    return np.frombuffer(starts, dtype=np.int64)[1:].copy()
+
+
+def _record_lines(path: Path, starts: np.ndarray | None, rows: int) -> np.ndarray:
+    """The physical line where each of ``rows`` data records starts.
+
+    ``starts`` comes from :func:`_check_csv_fields`; without it (or when its
+    count differs from pandas' rows), row ``i`` is taken to be line ``i + 2``
+    (one record per line after the header).
+    """
+    if starts is not None and starts.size == rows:
+        return starts
+    if starts is not None:
+        logger.debug(
+            "%s: %d records by the csv module, %d rows by pandas; line numbers "
+            "assume one record per line",
+            path,
+            starts.size,
+            rows,
+        )
+    return np.arange(rows, dtype=np.int64) + 2
+
+
+def _not_utf8(path: Path, label: str, exc: UnicodeDecodeError) -> DataError:
+    """The DataError for a CSV that is not UTF-8, naming the first bad line.
+
+    The line is found by scanning the (decompressed) bytes, since the offset
+    in ``exc`` is relative to a parser buffer.
+    """
+    found = _first_bad_utf8(path)
+    if found is None:
+        where, byte = "", f"({exc})"
+    else:
+        where, byte = f"line {found[0]}: ", f"byte 0x{found[1]:02x}"
+    return DataError(
+        f"{label}: {where}{byte} is not valid UTF-8; the file must be UTF-8 text: "
+        f"convert it, e.g. iconv -f latin1 -t utf-8 {path.name} > utf8-{path.name} "
+        "(use the encoding it was written in instead of latin1)"
+    )
+
+
+def _first_bad_utf8(path: Path) -> tuple[int, int] | None:
+    """The 1-based line and value of the first byte that is not valid UTF-8."""
+    name = path.name.lower()
+    if name.endswith((".zip", ".zst", ".tar")):
+        return None
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = next((f for ext, f in openers.items() if name.endswith(ext)), open)
+    line = 1
+    pending = b""
+    try:
+        with opener(path, "rb") as handle:
+            while True:
+                chunk = handle.read(_SCAN_CHUNK)
+                buffer = pending + chunk
+                if not buffer:
+                    return None
+                try:
+                    buffer.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    # a sequence cut by the chunk end is completed by the next read
+                    if chunk and exc.reason == "unexpected end of data":
+                        line += buffer.count(b"\n", 0, exc.start)
+                        pending = buffer[exc.start :]
+                        continue
+                    line += buffer.count(b"\n", 0, exc.start)
+                    return line, buffer[exc.start]
+                if not chunk:
+                    return None
+                line += buffer.count(b"\n")
+                pending = b""
+    except _READ_ERRORS:
+        return None
 
 
 def _raise_if_unclosed_quote(path: Path, sep: str, exc: Exception) -> None:
@@ -947,12 +1060,15 @@ def read_item_names(
     :func:`read_custom_interactions`); blank lines are skipped.
 
     Returns:
-        ``item_id``, ``item_name`` (string); the first row wins for a repeated id.
+        ``item_id``, ``item_name`` (string): rows with an empty or blank name
+        are dropped (those items count as unnamed), and the first remaining
+        row wins for a repeated id (logged as a WARNING with an example).
 
     Raises:
-        DataError: On a missing column, an empty or unreadable file, a line
-            with too many or too few fields, an unclosed quote, or (for
-            ``int64`` ids) an id that is not an integer within ``int64``.
+        DataError: On a missing column, an empty, unreadable or non-UTF-8
+            file, a line with too many or too few fields, an unclosed quote,
+            names that are all blank, or (for ``int64`` ids) an id that is not
+            an integer within ``int64``.
     """
     path = Path(path)
     if path.stat().st_size == 0:
@@ -973,7 +1089,9 @@ def read_item_names(
     except pd.errors.ParserError as exc:
         _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"Item-name file {path}: cannot parse as CSV: {exc}") from exc
-    except (pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, f"Item-name file {path}", exc) from exc
+    except pd.errors.EmptyDataError as exc:
         raise DataError(f"Item-name file {path}: cannot parse as CSV: {exc}") from exc
     except _READ_ERRORS as exc:
         raise _unreadable(path, exc) from exc
@@ -984,11 +1102,11 @@ def read_item_names(
             f"not found; columns found: {', '.join(map(repr, frame.columns))}. Fix "
             "data.sources.custom.item_names"
         )
-    _check_csv_fields(
+    starts = _check_csv_fields(
         path, sep, [str(c) for c in frame.columns], "data.sources.custom.item_names.sep"
     )
-    # Row i is line i + 2 (the header is line 1); blank lines are dropped.
-    lines = np.arange(len(frame), dtype=np.int64) + 2
+    # Blank lines are dropped.
+    lines = _record_lines(path, starts, len(frame))
     blank = (
         frame[id_column].str.strip().eq("") & frame[name_column].str.strip().eq("")
     ).to_numpy(dtype=bool)
@@ -1009,14 +1127,54 @@ def read_item_names(
     names = pd.DataFrame(
         {"item_id": ids, "item_name": frame[name_column].astype("str")}
     )
-    repeated = int(names["item_id"].duplicated().sum())
-    if repeated:
-        logger.warning(
-            "Item-name file %s: %d repeated id(s); the first name of each is kept",
-            path,
-            repeated,
+    named = unique_item_names(names, f"Item-name file {path}")
+    if len(names) and named.empty:
+        raise DataError(
+            f"Item-name file {path}: column {name_column!r} is empty or blank on "
+            f"all {len(names)} row(s); expected item names there. Fix "
+            "data.sources.custom.item_names.name_column"
         )
-        names = names.drop_duplicates("item_id", keep="first")
+    return named
+
+
+def unique_item_names(names: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Drop blank names, then keep the first name of each repeated id.
+
+    An empty or whitespace-only name counts as no name (the item stays
+    unnamed). A repeated id is logged as a WARNING with the number of repeats
+    and one example.
+
+    Args:
+        names: ``item_id``, ``item_name`` as parsed, in file order.
+        where: The file, for the log lines (e.g. ``"Item-name file x.csv"``).
+
+    Returns:
+        ``item_id``, ``item_name`` with one row per named id, index reset.
+    """
+    blank = names["item_name"].str.strip().eq("").to_numpy(dtype=bool)
+    if blank.any():
+        logger.info(
+            "%s: %d row(s) with an empty or blank name are ignored (those items "
+            "count as having no name)",
+            where,
+            int(blank.sum()),
+        )
+        names = names.loc[~blank]
+    repeated = names["item_id"].duplicated(keep="first").to_numpy(dtype=bool)
+    if repeated.any():
+        first = int(np.flatnonzero(repeated)[0])
+        example = names["item_id"].iloc[first : first + 1].tolist()[0]
+        same = names.loc[names["item_id"] == example, "item_name"].tolist()
+        logger.warning(
+            "%s: %d repeated id(s), e.g. id %r named %s; the first name of each "
+            "id is kept (%r)",
+            where,
+            int(repeated.sum()),
+            example,
+            " and ".join(repr(n) for n in same[:_MAX_SHOWN]),
+            same[0],
+        )
+        names = names.loc[~repeated]
     return names.reset_index(drop=True)
 
 

@@ -34,16 +34,25 @@ def describe(df: pd.DataFrame) -> dict[str, float | int]:
         df: Interactions.
 
     Returns:
-        ``{"users", "items", "pairs", "density"}``; density =
-        pairs / (users * items), 0 for an empty table.
+        ``{"users", "items", "pairs", "density", "rows"}``: ``pairs`` counts
+        distinct (user, item) pairs and ``rows`` the table's rows (more than
+        ``pairs`` when a pair repeats); density = pairs / (users * items), at
+        most 1, and 0 for an empty table.
     """
     user_col = "user_idx" if "user_idx" in df.columns else "user_id"
     item_col = "item_idx" if "item_idx" in df.columns else "item_id"
     users = int(df[user_col].nunique())
     items = int(df[item_col].nunique())
-    pairs = len(df)
+    rows = len(df)
+    pairs = rows - int(df.duplicated(subset=[user_col, item_col]).sum())
     density = pairs / (users * items) if users and items else 0.0
-    return {"users": users, "items": items, "pairs": pairs, "density": density}
+    return {
+        "users": users,
+        "items": items,
+        "pairs": pairs,
+        "density": density,
+        "rows": rows,
+    }
 
 
 def log_describe(df: pd.DataFrame, stage: str) -> dict[str, float | int]:
@@ -57,13 +66,17 @@ def log_describe(df: pd.DataFrame, stage: str) -> dict[str, float | int]:
         The description.
     """
     stats = describe(df)
+    repeats = stats["rows"] - stats["pairs"]
     logger.info(
-        "%s: %d users, %d items, %d pairs, density %.6f",
+        "%s: %d users, %d items, %d pairs, density %.6f%s",
         stage,
         stats["users"],
         stats["items"],
         stats["pairs"],
         stats["density"],
+        f" (distinct pairs; {stats['rows']} rows, {repeats} repeating a pair)"
+        if repeats
+        else "",
     )
     return stats
 
@@ -172,7 +185,8 @@ def k_core_filter(
 
     Raises:
         ConfigError: If ``k < 1``.
-        DataError: If fewer than 2 users or 2 items remain.
+        DataError: If fewer than 2 users or 2 items remain (for ``k == 1``,
+            which drops nothing, the message says the data itself is too small).
     """
     if k < 1:
         raise ConfigError(f"k_core must be >= 1, got {k}")
@@ -205,6 +219,14 @@ def k_core_filter(
         n_items,
     )
     log_describe(out, f"after {k}-core")
+    if (n_users < 2 or n_items < 2) and k == 1:
+        raise DataError(
+            f"The data has only {n_users} user(s), {n_items} item(s) and "
+            f"{len(out)} pair(s) before any k-core filtering ({setting} is 1, its "
+            "minimum, and drops nothing); at least 2 users and 2 items are needed. "
+            "Bring more data, or check the input file and the rating threshold "
+            "(min_rating) that binarises it"
+        )
     if n_users < 2 or n_items < 2:
         raise DataError(
             f"k_core={k} leaves {n_users} user(s), {n_items} item(s) and {len(out)} "
@@ -394,19 +416,25 @@ def split_interactions(
 
 
 def item_popularity(
-    train: pd.DataFrame, n_items: int, head_share: float, items: pd.DataFrame
+    train: pd.DataFrame,
+    n_items: int,
+    head_share: float,
+    items: pd.DataFrame,
+    setting: str = "data.head_share",
 ) -> pd.DataFrame:
     """Training popularity of every item and its head/tail label.
 
     Head items are the ``max(1, floor(head_share * n_items + 0.5))`` items with
     the most training pairs, ties broken by the smaller ``item_idx``; the
-    others are tail items.
+    others are tail items. There is always at least one head item; a
+    ``head_share`` that leaves no tail item is an error.
 
     Args:
         train: Training pairs with ``item_idx``.
         n_items: Number of items (``item_idx`` runs over ``0..n_items-1``).
         head_share: Share of items that are head, in (0, 1).
         items: The item map with ``item_idx`` and ``item_id`` for every index.
+        setting: The parameter that sets ``head_share``, named in errors.
 
     Returns:
         ``item_idx``, ``item_id``, ``train_count`` (``int64``, 0 for items with
@@ -415,8 +443,9 @@ def item_popularity(
 
     Raises:
         ConfigError: If ``head_share`` is not in (0, 1).
-        DataError: If ``items`` does not cover ``0..n_items-1`` exactly, or a
-            training ``item_idx`` is out of range.
+        DataError: If ``items`` does not cover ``0..n_items-1`` exactly, a
+            training ``item_idx`` is out of range, or every item would be a
+            head item (no tail).
     """
     if not 0.0 < head_share < 1.0:
         raise ConfigError(f"head_share must be in (0, 1), got {head_share}")
@@ -437,6 +466,18 @@ def item_popularity(
         )
     counts = np.bincount(idx, minlength=n_items).astype(np.int64)
     n_head = max(1, math.floor(head_share * n_items + 0.5 + _ROUND_EPS))
+    if n_head >= n_items:
+        # n_head <= n_items - 1 exactly when head_share < (n_items - 0.5) / n_items
+        advice = (
+            f"lower {setting} below {(n_items - 0.5) / n_items:.4g}"
+            if n_items >= 2
+            else "at least 2 items are needed"
+        )
+        raise DataError(
+            f"{setting}={head_share:g} on {n_items} item(s) gives {n_head} head "
+            f"item(s) (max(1, floor({head_share:g} * {n_items} + 0.5))) and no tail "
+            f"item, so tail metrics cannot be computed; {advice}"
+        )
     ranking = np.lexsort((np.arange(n_items), -counts))
     is_head = np.zeros(n_items, dtype=bool)
     is_head[ranking[:n_head]] = True

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from icmt_pipeline.data import parsers
@@ -154,8 +157,12 @@ def load_raw_interactions(config: DataConfig) -> RawData:
     Raises:
         DownloadError: If a file cannot be found or downloaded.
         ChecksumError: If a file or archive member fails its pinned digest.
-        DataError: If a file is malformed.
-        ConfigError: If a custom path does not exist.
+        DataError: If a file is malformed. For a custom file given by URL the
+            message also names the URL; a copy fetched in this run is removed
+            from the cache (so the next run fetches it again), while one that
+            was already cached is kept until deleted.
+        ConfigError: If a custom path does not exist, or ``data.raw_dir``
+            cannot hold the cache.
     """
     loaders = {
         "lastfm": _load_lastfm,
@@ -267,8 +274,13 @@ def _load_lastfm(
     archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
     paths = _extract_checked(config, spec, archive, files)
     interactions = parsers.parse_lastfm_user_artists(paths["user_artists.dat"])
-    names = parsers.parse_lastfm_artists(paths["artists.dat"])
-    return interactions, names.drop_duplicates("item_id").reset_index(drop=True)
+    names = parsers.unique_item_names(
+        parsers.parse_lastfm_artists(paths["artists.dat"]), str(paths["artists.dat"])
+    )
+    _warn_unnamed(
+        interactions, names, str(paths["user_artists.dat"]), str(paths["artists.dat"])
+    )
+    return interactions, names
 
 
 def _load_adjacency(
@@ -289,8 +301,17 @@ def _load_ml1m(
     archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
     paths = _extract_checked(config, spec, archive, files)
     interactions = parsers.parse_ml1m_ratings(paths["ml-1m/ratings.dat"])
-    names = parsers.parse_ml1m_movies(paths["ml-1m/movies.dat"])
-    return interactions, names.drop_duplicates("item_id").reset_index(drop=True)
+    names = parsers.unique_item_names(
+        parsers.parse_ml1m_movies(paths["ml-1m/movies.dat"]),
+        str(paths["ml-1m/movies.dat"]),
+    )
+    _warn_unnamed(
+        interactions,
+        names,
+        str(paths["ml-1m/ratings.dat"]),
+        str(paths["ml-1m/movies.dat"]),
+    )
+    return interactions, names
 
 
 def _is_url(text: str) -> bool:
@@ -330,8 +351,12 @@ def _custom_file(
     pinned: str | None,
     files: dict[str, dict[str, object]],
     key: str,
-) -> Path:
-    """A custom file: downloaded through the cache when a URL, else local."""
+) -> tuple[Path, str]:
+    """A custom file: downloaded through the cache when a URL, else local.
+
+    Returns the path and where it came from (``cache``, ``mirror``,
+    ``network`` or ``local``).
+    """
     if _is_url(location):
         cache_name = url_cache_name(location)
         pins: tuple[str, ...] = ()
@@ -340,7 +365,8 @@ def _custom_file(
             # cache name
             trusted = config.trusted_digests(str(url_file_name(location)))
             pins = (pinned, *trusted, *config.trusted_digests(cache_name))
-        return _fetch(config, cache_name, location, pins, files).path
+        fetched = _fetch(config, cache_name, location, pins, files)
+        return fetched.path, fetched.source
     path = Path(location).expanduser()
     if not path.is_file():
         raise ConfigError(
@@ -367,7 +393,63 @@ def _custom_file(
             f"data.sources.custom.sha256 (or add '{path.name}: {digest}' under "
             "data.trusted_sha256) if this version is right."
         )
-    return path
+    return path, "local"
+
+
+@contextmanager
+def _cached_download_hint(location: str, path: Path, source: str) -> Iterator[None]:
+    """Add the URL and the cache's state to a DataError raised while parsing.
+
+    A file fetched in this run (from the network or the mirror) that cannot be
+    parsed is removed from the cache, so the next run fetches it again; a file
+    that was already cached is kept and the message says how to refresh it.
+    Local files are left alone.
+    """
+    if not _is_url(location):
+        yield
+        return
+    try:
+        yield
+    except DataError as exc:
+        if source == "cache":
+            fate = (
+                f"the cached copy at {path} is reused until deleted (delete it to "
+                "fetch it again)"
+            )
+        else:
+            path.unlink(missing_ok=True)
+            fate = (
+                f"the copy fetched in this run (from {source}) was removed from "
+                f"{path}, so the next run fetches it again"
+            )
+        raise DataError(
+            f"{exc} [the file was downloaded from {location}; {fate}; check that "
+            "the URL serves the file itself, not e.g. a login or error page]"
+        ) from exc
+
+
+def _warn_unnamed(
+    interactions: pd.DataFrame,
+    names: pd.DataFrame,
+    interactions_where: str,
+    names_where: str,
+) -> None:
+    """WARNING counting (with an example) the items that have no name."""
+    items = pd.unique(interactions["item_id"])
+    named = pd.Series(items).isin(names["item_id"]).to_numpy(dtype=bool)
+    unnamed = int((~named).sum())
+    if unnamed:
+        first = int(np.flatnonzero(~named)[0])
+        example = items[first : first + 1].tolist()[0]
+        logger.warning(
+            "%s: %d of %d item(s) of %s have no name, e.g. %r (item_name stays "
+            "missing; empty or blank names count as missing)",
+            names_where,
+            unnamed,
+            len(items),
+            interactions_where,
+            example,
+        )
 
 
 def _check_item_names(
@@ -389,15 +471,7 @@ def _check_item_names(
             "data.sources.custom.item_names.id_column and that both files use the "
             "same item ids"
         )
-    unnamed = int((~named).sum())
-    if unnamed:
-        logger.warning(
-            "%s: %d of %d item(s) of %s have no name (item_name stays missing)",
-            names_where,
-            unnamed,
-            len(items),
-            interactions_where,
-        )
+    _warn_unnamed(interactions, names, interactions_where, names_where)
 
 
 def _load_custom(
@@ -409,26 +483,29 @@ def _load_custom(
     if location is None:
         raise ConfigError("data.sources.custom.path is required for dataset 'custom'")
     fmt = source.format if source.format != "auto" else parsers.detect_format(location)
-    path = _custom_file(config, location, source.sha256, files, "path")
-    interactions = parsers.read_custom_interactions(
-        path,
-        fmt=fmt,
-        sep=source.sep,
-        columns=source.columns,
-        id_type=source.id_type,
-    )
+    path, origin = _custom_file(config, location, source.sha256, files, "path")
+    with _cached_download_hint(location, path, origin):
+        interactions = parsers.read_custom_interactions(
+            path,
+            fmt=fmt,
+            sep=source.sep,
+            columns=source.columns,
+            id_type=source.id_type,
+        )
     names = None
-    if source.item_names.path is not None:
-        names_path = _custom_file(
-            config, source.item_names.path, None, files, "item_names.path"
+    names_location = source.item_names.path
+    if names_location is not None:
+        names_path, names_origin = _custom_file(
+            config, names_location, None, files, "item_names.path"
         )
-        names = parsers.read_item_names(
-            names_path,
-            id_column=source.item_names.id_column,
-            name_column=source.item_names.name_column,
-            sep=source.item_names.sep,
-            id_dtype=interactions["item_id"].dtype,
-        )
+        with _cached_download_hint(names_location, names_path, names_origin):
+            names = parsers.read_item_names(
+                names_path,
+                id_column=source.item_names.id_column,
+                name_column=source.item_names.name_column,
+                sep=source.item_names.sep,
+                id_dtype=interactions["item_id"].dtype,
+            )
         _check_item_names(
             interactions,
             names,
