@@ -306,3 +306,18 @@ def test_movielens_1m_from_a_generated_stand_in_archive(tmp_path: Path):
         name == ("Café Society (1995)" if item == 1 else f"Movie {item} (2000)")
         for item, name in names.items()
     )
+
+
+def test_refused_parameters_leave_no_mlflow_run(tmp_path: Path):
+    project = _make_project(tmp_path / "project")
+    result = run_module(
+        project, "kedro", "run", "--pipeline=train", "--params", "trian.max_steps=1"
+    )
+    assert result.returncode != 0
+    assert "Unknown top-level parameter(s) 'trian'" in result.stderr
+    # The check runs before kedro-mlflow opens a run: nothing to clean up.
+    mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
+    assert mlflow.search_runs(search_all_experiments=True).empty
+    assert not (project / "data").exists() or not any(
+        (project / "data").rglob("*.parquet")
+    )

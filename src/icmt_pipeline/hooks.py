@@ -36,7 +36,9 @@ class ValidateParametersHook:
     the first failure to the start of the run.
     """
 
-    @hook_impl
+    # tryfirst: run before kedro-mlflow's hook opens an MLflow run, so a run
+    # refused here leaves no empty run behind.
+    @hook_impl(tryfirst=True)
     def before_pipeline_run(
         self, run_params: dict[str, Any], pipeline, catalog
     ) -> None:  # type: ignore[no-untyped-def]
