@@ -96,20 +96,7 @@ def test_train_pipeline_on_generated_custom_data(
 ):
     monkeypatch.delenv("ICMT_DATA_MIRROR", raising=False)
     params = _params(tmp_path, model, framework)
-    pipeline = register_pipelines()["train"]
-    catalog = DataCatalog(
-        {
-            name: KeptDataset(copy_mode="assign")
-            for name in pipeline.datasets()
-            if not name.startswith("params:")
-        }
-    )
-    for key, value in params.items():
-        catalog[f"params:{key}"] = value
-    for key in ("data", "train", "model_options", "evaluation"):
-        for sub, value in params[key].items():
-            catalog[f"params:{key}.{sub}"] = value
-    SequentialRunner().run(pipeline, catalog)
+    catalog = _run(tmp_path, params, "train")
 
     recs = catalog.load("recommendations")
     test = catalog.load("test")
@@ -208,6 +195,7 @@ def test_bad_model_options_for_the_chosen_model(tmp_path):
 
 
 def _run(tmp_path: Path, params: dict, pipeline_name: str) -> DataCatalog:
+    """Run a registered pipeline on an in-memory catalog holding ``params``."""
     pipeline = register_pipelines()[pipeline_name]
     catalog = DataCatalog(
         {

@@ -577,19 +577,7 @@ def _read_custom_csv(
     _check_columns(path, found, columns, hint)
     wanted = _wanted(columns)
     try:
-        with warnings.catch_warnings():
-            # rows longer than the header: _check_csv_fields names them below
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                usecols=wanted,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                index_col=False,
-            )
+        frame = _read_csv_text(path, sep, usecols=wanted)
     except pd.errors.ParserError as exc:
         _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"{path}: cannot parse as CSV (sep {sep!r}): {exc}") from exc
@@ -1044,6 +1032,25 @@ def _timestamps(
     return pd.Series(ints, name="timestamp")
 
 
+def _read_csv_text(
+    path: Path, sep: str, usecols: list[str] | None = None
+) -> pd.DataFrame:
+    """A CSV as strings, exactly as written (no NA guessing, blank lines kept)."""
+    with warnings.catch_warnings():
+        # rows longer than the header: _check_csv_fields names them afterwards
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        return pd.read_csv(
+            path,
+            sep=sep,
+            usecols=usecols,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            index_col=False,
+        )
+
+
 def read_item_names(
     path: Path, *, id_column: str, name_column: str, sep: str, id_dtype: object
 ) -> pd.DataFrame:
@@ -1074,18 +1081,7 @@ def read_item_names(
     if path.stat().st_size == 0:
         raise DataError(f"Item-name file {path} is empty (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            # rows longer than the header: _check_csv_fields names them below
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                index_col=False,
-            )
+        frame = _read_csv_text(path, sep)
     except pd.errors.ParserError as exc:
         _raise_if_unclosed_quote(path, sep, exc)
         raise DataError(f"Item-name file {path}: cannot parse as CSV: {exc}") from exc

@@ -428,6 +428,14 @@ def _cached_download_hint(location: str, path: Path, source: str) -> Iterator[No
         ) from exc
 
 
+def _named(
+    interactions: pd.DataFrame, names: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct item ids of ``interactions`` and which of them have a name."""
+    items = pd.unique(interactions["item_id"])
+    return items, pd.Series(items).isin(names["item_id"]).to_numpy(dtype=bool)
+
+
 def _warn_unnamed(
     interactions: pd.DataFrame,
     names: pd.DataFrame,
@@ -435,8 +443,7 @@ def _warn_unnamed(
     names_where: str,
 ) -> None:
     """WARNING counting (with an example) the items that have no name."""
-    items = pd.unique(interactions["item_id"])
-    named = pd.Series(items).isin(names["item_id"]).to_numpy(dtype=bool)
+    items, named = _named(interactions, names)
     unnamed = int((~named).sum())
     if unnamed:
         first = int(np.flatnonzero(~named)[0])
@@ -459,8 +466,7 @@ def _check_item_names(
     names_where: str,
 ) -> None:
     """DataError when no item has a name; WARNING when only some have one."""
-    items = pd.unique(interactions["item_id"])
-    named = pd.Series(items).isin(names["item_id"]).to_numpy(dtype=bool)
+    items, named = _named(interactions, names)
     if len(items) and not named.any():
         shown_names = ", ".join(repr(v) for v in names["item_id"].head(3).tolist())
         shown_items = ", ".join(repr(v) for v in items[:3].tolist())
