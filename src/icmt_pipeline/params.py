@@ -20,19 +20,30 @@ _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a s
 _PLURALS = {bool: "booleans", int: "integers", float: "numbers", str: "strings"}
 
 
-def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) -> T:
+def from_params(
+    cls: type[T],
+    params: Mapping[str, Any] | None,
+    section: str,
+    fixed: Mapping[str, Any] | None = None,
+) -> T:
     """Build dataclass ``cls`` from ``params``, rejecting unknown keys.
+
+    Values are type-checked against the field annotations (see
+    :func:`_check_type`); a field that is itself a dataclass is built from its
+    nested mapping the same way.
 
     Args:
         cls: A dataclass whose fields are the allowed keys.
         params: The parameter mapping (``None`` means all defaults).
         section: Where the mapping lives (e.g. ``"train.icmt"``), for messages.
+        fixed: Fields the caller sets from a top-level parameter (e.g. the
+            framework of ``train``); they are not keys of ``params``.
 
     Returns:
         The dataclass instance.
 
     Raises:
-        ConfigError: If a key is unknown or a value is rejected by ``cls``.
+        ConfigError: If a key is unknown or fixed, or a value is rejected.
     """
     if params is not None and not isinstance(params, Mapping):
         raise ConfigError(
@@ -40,7 +51,14 @@ def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) ->
             f"{type(params).__name__} {params!r}"
         )
     params = dict(params or {})
-    allowed = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fixed = dict(fixed or {})
+    taken = sorted(set(params) & set(fixed))
+    if taken:
+        raise ConfigError(
+            f"{', '.join(f'{section}.{k}' for k in taken)} cannot be set here: "
+            "choose it with the top-level parameter (dataset, model or framework)"
+        )
+    allowed = {f.name for f in dataclasses.fields(cls)} - set(fixed)  # type: ignore[arg-type]
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(
@@ -53,7 +71,7 @@ def from_params(cls: type[T], params: Mapping[str, Any] | None, section: str) ->
         for key, value in params.items()
     }
     try:
-        return cls(**checked)
+        return cls(**checked, **fixed)
     except TypeError as exc:
         raise ConfigError(f"Bad parameters in '{section}': {exc}") from exc
 
@@ -83,9 +101,9 @@ def _check_type(value: Any, hint: Any, where: str) -> Any:
             _check_type(v, item_type, f"{where}[{i}]") for i, v in enumerate(value)
         )
     if dataclasses.is_dataclass(hint):
-        if not isinstance(value, hint):
-            raise ConfigError(f"{where} must be a mapping, got {value!r}")
-        return value
+        if isinstance(value, hint):
+            return value
+        return from_params(hint, value, where)
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),

@@ -13,7 +13,7 @@ from icmt_pipeline.errors import ConfigError
 from icmt_pipeline.models.base import Recommender
 from icmt_pipeline.models.lightgcn import LightGCN
 from icmt_pipeline.models.mf import MF
-from icmt_pipeline.models.neumf import NeuMF
+from icmt_pipeline.models.neumf import NeuMF, mlp_widths
 from icmt_pipeline.models.popularity import PopularityDisentangled
 from icmt_pipeline.params import from_params
 
@@ -56,17 +56,7 @@ class ModelConfig:
     @classmethod
     def from_params(cls, name: str, options: Mapping[str, Any] | None) -> ModelConfig:
         """Build from the top-level ``model`` name and ``params:model_options``."""
-        if options is not None and not isinstance(options, Mapping):
-            raise ConfigError(
-                f"'model_options' must be a mapping of parameters, got "
-                f"{type(options).__name__} {options!r}"
-            )
-        if options and "name" in options:
-            raise ConfigError(
-                "Set the model with the top-level 'model' parameter, "
-                "not model_options.name"
-            )
-        return from_params(cls, {**(options or {}), "name": name}, "model_options")
+        return from_params(cls, options, "model_options", fixed={"name": name})
 
     def __post_init__(self) -> None:
         if self.name not in MODELS:
@@ -81,16 +71,19 @@ class ModelConfig:
             raise ConfigError(
                 f"model_options.init_std must be >= 0, got {self.init_std}"
             )
-        too_narrow = (
-            self.name == "neumf"
-            and self.embedding_dim // 2 ** max(0, self.mlp_layers - 1) < 1
-        )
-        if self.mlp_layers < 1 or too_narrow:
+        if self.mlp_layers < 1:
             raise ConfigError(
-                f"model_options.mlp_layers must be >= 1 and the MLP widths, which "
-                f"halve from embedding_dim={self.embedding_dim}, must stay >= 1; "
-                f"got {self.mlp_layers}"
+                f"model_options.mlp_layers must be >= 1, got {self.mlp_layers}"
             )
+        if self.name == "neumf":
+            try:
+                mlp_widths(self.embedding_dim, self.mlp_layers)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"model_options.mlp_layers: NeuMF's MLP widths halve from "
+                    f"embedding_dim={self.embedding_dim} and must stay >= 1 (at most "
+                    f"{self.embedding_dim.bit_length()} layers); got {self.mlp_layers}"
+                ) from exc
         if self.n_layers < 0:
             raise ConfigError(
                 f"model_options.n_layers must be >= 0, got {self.n_layers}"

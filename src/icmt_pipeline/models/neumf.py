@@ -15,6 +15,22 @@ from torch import Tensor, nn
 from icmt_pipeline.models.mf import MF
 
 
+def mlp_widths(embedding_dim: int, mlp_layers: int) -> list[int]:
+    """Input and output widths of NeuMF's MLP: ``2D, D, D/2, ...`` (halving).
+
+    Raises:
+        ValueError: If ``mlp_layers < 1`` or the last width would be 0.
+    """
+    if mlp_layers < 1:
+        raise ValueError(f"mlp_layers must be >= 1, got {mlp_layers}")
+    if embedding_dim // 2 ** (mlp_layers - 1) < 1:
+        raise ValueError(
+            f"embedding_dim={embedding_dim} is too small for {mlp_layers} "
+            "halving MLP layers"
+        )
+    return [2 * embedding_dim] + [embedding_dim // 2**k for k in range(mlp_layers)]
+
+
 class NeuMF(MF):
     """GMF branch plus a ReLU MLP branch, fused by one linear layer.
 
@@ -46,19 +62,12 @@ class NeuMF(MF):
         init_std: float = 0.1,
         score_chunk: int = 2**24,
     ) -> None:
-        if mlp_layers < 1:
-            raise ValueError(f"mlp_layers must be >= 1, got {mlp_layers}")
-        if embedding_dim // 2 ** (mlp_layers - 1) < 1:
-            raise ValueError(
-                f"embedding_dim={embedding_dim} is too small for {mlp_layers} "
-                "halving MLP layers"
-            )
+        widths = mlp_widths(embedding_dim, mlp_layers)
         d = embedding_dim
         # Tables [U, 2D] and [I, 2D]: columns [:D] feed GMF, [D:] the MLP.
         super().__init__(n_users, n_items, 2 * d, init_std)
         self.dim = d
         self.score_chunk = score_chunk
-        widths = [2 * d] + [d // 2**k for k in range(mlp_layers)]
         self.mlp = nn.ModuleList(
             nn.Linear(w_in, w_out)
             for w_in, w_out in zip(widths[:-1], widths[1:], strict=False)

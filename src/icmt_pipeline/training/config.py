@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from icmt_pipeline.errors import ConfigError
@@ -179,22 +179,4 @@ class TrainConfig:
         cls, framework: str, params: Mapping[str, Any] | None
     ) -> TrainConfig:
         """Build from ``params:train`` and the chosen framework name."""
-        params = dict(params or {})
-        icmt = from_params(ICMTConfig, params.pop("icmt", None), "train.icmt")
-        ips = from_params(IPSConfig, params.pop("ips", None), "train.ips")
-        if "framework" in params:
-            raise ConfigError(
-                "Set the framework with the top-level 'framework' parameter, "
-                "not train.framework"
-            )
-        allowed = {f.name for f in fields(cls)} - {"framework"}
-        unknown = sorted(set(params) - allowed)
-        if unknown:
-            # from_params would list 'framework' too, which is not a train key.
-            raise ConfigError(
-                f"Unknown parameter(s) {', '.join(repr(k) for k in unknown)} in "
-                f"'train'; allowed: {', '.join(sorted(allowed))}"
-            )
-        return from_params(
-            cls, {**params, "framework": framework, "icmt": icmt, "ips": ips}, "train"
-        )
+        return from_params(cls, params, "train", fixed={"framework": framework})

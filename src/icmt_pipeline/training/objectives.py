@@ -102,7 +102,9 @@ def batch_losses(
 
 
 class NormalStep:
-    """Plain BCE training."""
+    """Plain BCE training (per-item weights on the positives, if set)."""
+
+    weights: Tensor | None = None  # [I] weight of each item's positives
 
     def __init__(
         self,
@@ -114,14 +116,17 @@ class NormalStep:
 
     def __call__(self, users: Tensor, pos: Tensor, neg: Tensor) -> dict[str, float]:
         losses = batch_losses(self.model, users, pos, neg, self.cfg.l2)
-        loss = losses.pos.sum() / losses.batch_size + losses.rest()
+        pos_loss = (
+            losses.pos if self.weights is None else self.weights[pos] * losses.pos
+        )
+        loss = pos_loss.sum() / losses.batch_size + losses.rest()
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         return {"loss": float(loss.detach())}
 
 
-class IPSStep:
+class IPSStep(NormalStep):
     """BCE with each positive weighted by its item's inverse popularity.
 
     Args:
@@ -138,7 +143,7 @@ class IPSStep:
         cfg: TrainConfig,
         item_counts: np.ndarray,
     ) -> None:
-        self.model, self.optimizer, self.cfg = model, optimizer, cfg
+        super().__init__(model, optimizer, cfg)
         counts = np.asarray(item_counts, dtype=np.float64)
         inverse = np.where(counts > 0, 1.0 / np.maximum(counts, 1.0), 0.0)
         # Mean over training pairs of 1/n_i is (#items with n_i > 0) / #pairs.
@@ -146,15 +151,6 @@ class IPSStep:
         if cfg.ips.max_weight is not None:
             weights = np.minimum(weights, cfg.ips.max_weight)
         self.weights = torch.as_tensor(weights, dtype=torch.float32)  # [I]
-
-    def __call__(self, users: Tensor, pos: Tensor, neg: Tensor) -> dict[str, float]:
-        losses = batch_losses(self.model, users, pos, neg, self.cfg.l2)
-        weighted = (self.weights[pos] * losses.pos).sum()
-        loss = weighted / losses.batch_size + losses.rest()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return {"loss": float(loss.detach())}
 
 
 def gram_matrix(grads: list[tuple[Tensor | None, ...]]) -> np.ndarray:

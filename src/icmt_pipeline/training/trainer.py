@@ -269,15 +269,16 @@ def train_model(
                 step += 1
                 bar.update(1)
                 running.append(stats["loss"])
-                interval.append(stats)
                 if not math.isfinite(stats["loss"]):
                     raise FloatingPointError(
                         f"Training loss became {stats['loss']} at batch {step}; "
                         "lower train.lr or check the data"
                     )
-                if cfg.framework == "icmt" and step % cfg.log_every == 0:
-                    result.cluster_history.append(_mean_stats(interval, step))
-                    interval = []
+                if cfg.framework == "icmt":
+                    interval.append(stats)  # cluster weights, averaged per log_every
+                    if step % cfg.log_every == 0:
+                        result.cluster_history.append(_mean_stats(interval, step))
+                        interval = []
                 if step % cfg.eval_every == 0 or step == total:
                     t0 = time.perf_counter()
                     ndcg = validation_ndcg(
