@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,11 +48,10 @@ class UserItemSets:
         """Items per user ``[U]``."""
         return np.diff(self.indptr)
 
-    def union(self, other: UserItemSets) -> UserItemSets:
-        """Per-user union with another set over the same users and items."""
-        users = np.concatenate([self.row_of_entries(), other.row_of_entries()])
-        items = np.concatenate([self.indices, other.indices])
-        return UserItemSets.from_pairs(users, items, self.n_users, self.n_items)
+    @cached_property
+    def keys(self) -> np.ndarray:
+        """``user * n_items + item`` of every entry, sorted (computed once)."""
+        return self.row_of_entries() * self.n_items + self.indices
 
     def row_of_entries(self) -> np.ndarray:
         """The user index of each entry of ``indices``."""
@@ -72,7 +72,7 @@ class UserItemSets:
         """Whether each ``items[r, c]`` is in the set of ``users[r]``: same shape."""
         users = np.asarray(users, dtype=np.int64)
         items = np.asarray(items, dtype=np.int64)
-        keys = self.row_of_entries() * self.n_items + self.indices  # sorted
+        keys = self.keys
         query = users.reshape(-1, *([1] * (items.ndim - 1))) * self.n_items + items
         if keys.size == 0:
             return np.zeros(items.shape, dtype=bool)

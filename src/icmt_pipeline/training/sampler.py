@@ -7,6 +7,7 @@ import logging
 import numpy as np
 
 from icmt_pipeline.errors import DataError
+from icmt_pipeline.evaluation.sets import UserItemSets
 
 logger = logging.getLogger(__name__)
 
@@ -14,10 +15,10 @@ logger = logging.getLogger(__name__)
 class NegativeSampler:
     """Draws, for each user, items that are not among its training positives.
 
-    All users' positives are kept as one sorted array of keys
-    ``user * n_items + item``; a draw is checked with one vectorised binary
-    search and only the rejected draws are drawn again, so the cost per batch
-    is a few numpy calls whatever the batch size.
+    All users' positives are kept as :class:`UserItemSets` (one sorted array
+    of keys ``user * n_items + item``); a draw is checked with one vectorised
+    binary search and only the rejected draws are drawn again, so the cost per
+    batch is a few numpy calls whatever the batch size.
 
     Args:
         users: User index of each training pair ``[P]``.
@@ -26,6 +27,8 @@ class NegativeSampler:
         rng: The generator all draws come from (seed it for repeatable runs).
         max_rounds: Redraw rounds before giving up (a user with almost every
             item as a positive could otherwise loop for a long time).
+        n_users: Users of the index space (default: the largest in ``users``
+            plus one); :attr:`positives` covers them all.
 
     Raises:
         DataError: If some user's positives cover every item, so no negative
@@ -39,15 +42,16 @@ class NegativeSampler:
         n_items: int,
         rng: np.random.Generator,
         max_rounds: int = 1000,
+        n_users: int | None = None,
     ) -> None:
         users = np.asarray(users, dtype=np.int64)
-        items = np.asarray(items, dtype=np.int64)
         self.n_items = int(n_items)
         self.rng = rng
         self.max_rounds = max_rounds
-        self._keys = np.unique(users * self.n_items + items)  # sorted
-        per_user = np.bincount(self._keys // self.n_items)
-        full = np.flatnonzero(per_user >= self.n_items)
+        if n_users is None:
+            n_users = int(users.max()) + 1 if users.size else 0
+        self.positives = UserItemSets.from_pairs(users, items, n_users, self.n_items)
+        full = np.flatnonzero(self.positives.counts >= self.n_items)
         if full.size:
             raise DataError(
                 f"{full.size} user(s) (first: user_idx {int(full[0])}) have every one "
@@ -57,10 +61,7 @@ class NegativeSampler:
 
     def is_positive(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Whether each ``(user, item)`` is a training positive: ``[n] bool``."""
-        keys = np.asarray(users, dtype=np.int64) * self.n_items + items
-        pos = np.searchsorted(self._keys, keys)
-        pos = np.minimum(pos, self._keys.size - 1)
-        return self._keys[pos] == keys
+        return self.positives.contains(users, items)
 
     def sample(self, users: np.ndarray, n_negatives: int = 1) -> np.ndarray:
         """Negatives for each user, ``n_negatives`` per user.

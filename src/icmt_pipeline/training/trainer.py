@@ -202,11 +202,10 @@ def train_model(
         step_fn = IPSStep(model, optimizer, cfg, counts)
     else:
         step_fn = NormalStep(model, optimizer, cfg)
-    sampler = NegativeSampler(data.train_users, data.train_items, data.n_items, rng)
-
-    seen = UserItemSets.from_pairs(
-        data.train_users, data.train_items, data.n_users, data.n_items
+    sampler = NegativeSampler(
+        data.train_users, data.train_items, data.n_items, rng, n_users=data.n_users
     )
+    seen = sampler.positives  # training items, masked in validation
     truth = UserItemSets.from_pairs(
         data.valid_users, data.valid_items, data.n_users, data.n_items
     )
