@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from stub_http_server import LocalServer, Reply
 
-from icmt_pipeline.data.download import fetch_file, fetch_file_info, sha256_of
+from icmt_pipeline.data.download import fetch_file_info, sha256_of
 from icmt_pipeline.errors import ChecksumError, ConfigError, DownloadError
 
 BODY = b"0 1 2 3\n1 2 3\n" * 5000  # 70,000 bytes: more than one tqdm refresh
@@ -28,8 +28,8 @@ def _fetch(
     allow_network: bool = True,
     retries: int = 2,
 ) -> Path:
-    """fetch_file of 'train.txt' for dataset 'toy', no backoff between tries."""
-    return fetch_file(
+    """fetch_file_info of 'train.txt' for dataset 'toy', no backoff between tries."""
+    return fetch_file_info(
         "train.txt",
         url,
         "toy",
@@ -40,7 +40,7 @@ def _fetch(
         retries=retries,
         timeout_s=5,
         backoff_s=0.0,
-    )
+    ).path
 
 
 def _cache_listing(tmp_path: Path) -> list[str]:
@@ -259,7 +259,7 @@ def test_fetch_file_keyboard_interrupt_removes_temp(
 
 def test_fetch_file_rejects_name_with_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"bare name without folders, got '../x'"):
-        fetch_file("../x", None, "toy", tmp_path, None)
+        fetch_file_info("../x", None, "toy", tmp_path, None)
 
 
 def test_fetch_file_no_content_length_warns_that_size_is_unchecked(
@@ -323,7 +323,9 @@ def test_fetch_file_written_with_umask_mode(
     old = os.umask(umask)
     try:
         downloaded = _fetch(tmp_path, url)
-        mirrored = fetch_file("train.txt", None, "other", tmp_path / "raw", mirror)
+        mirrored = fetch_file_info(
+            "train.txt", None, "other", tmp_path / "raw", mirror
+        ).path
     finally:
         os.umask(old)
     # like open(..., "w"): 0o666 less the umask, not mkstemp's 0o600
@@ -343,7 +345,7 @@ def test_fetch_file_raw_dir_under_a_file_names_setting(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError, match=r"data.raw_dir: cannot write the cache folder .*raw/x/toy"
     ):
-        fetch_file("train.txt", None, "toy", blocker / "x", mirror)
+        fetch_file_info("train.txt", None, "toy", blocker / "x", mirror)
 
 
 def test_fetch_file_unwritable_raw_dir_names_setting(

@@ -93,41 +93,6 @@ def sha256_of(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-def fetch_file(
-    name: str,
-    url: str | None,
-    dataset: str,
-    raw_dir: Path,
-    mirror: Path | None,
-    *,
-    pinned_sha256: tuple[str, ...] = (),
-    allow_network: bool = True,
-    retries: int = 3,
-    timeout_s: float = 60,
-    backoff_s: float = 1.0,
-) -> Path:
-    """Return the path of ``<raw_dir>/<dataset>/<name>``, fetching it if needed.
-
-    See :func:`fetch_file_info` (same arguments) for the lookup order, the
-    checksum rule and the errors.
-
-    Returns:
-        The cached file's path.
-    """
-    return fetch_file_info(
-        name,
-        url,
-        dataset,
-        raw_dir,
-        mirror,
-        pinned_sha256=pinned_sha256,
-        allow_network=allow_network,
-        retries=retries,
-        timeout_s=timeout_s,
-        backoff_s=backoff_s,
-    ).path
-
-
 def fetch_file_info(
     name: str,
     url: str | None,
