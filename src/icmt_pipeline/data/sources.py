@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -270,17 +270,12 @@ def _load_lastfm(
     config: DataConfig, files: dict[str, dict[str, object]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Last.fm: every user-artist pair is a positive; names from artists.dat."""
-    spec = SOURCES["lastfm"]
-    archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
-    paths = _extract_checked(config, spec, archive, files)
-    interactions = parsers.parse_lastfm_user_artists(paths["user_artists.dat"])
-    names = parsers.unique_item_names(
-        parsers.parse_lastfm_artists(paths["artists.dat"]), str(paths["artists.dat"])
+    return _load_zip_with_names(
+        config,
+        files,
+        ("user_artists.dat", parsers.parse_lastfm_user_artists),
+        ("artists.dat", parsers.parse_lastfm_artists),
     )
-    _warn_unnamed(
-        interactions, names, str(paths["user_artists.dat"]), str(paths["artists.dat"])
-    )
-    return interactions, names
 
 
 def _load_adjacency(
@@ -297,21 +292,40 @@ def _load_ml1m(
     config: DataConfig, files: dict[str, dict[str, object]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """MovieLens 1M: ratings (binarised later) and titles."""
-    spec = SOURCES["ml-1m"]
+    return _load_zip_with_names(
+        config,
+        files,
+        ("ml-1m/ratings.dat", parsers.parse_ml1m_ratings),
+        ("ml-1m/movies.dat", parsers.parse_ml1m_movies),
+    )
+
+
+def _load_zip_with_names(
+    config: DataConfig,
+    files: dict[str, dict[str, object]],
+    pairs: tuple[str, Callable[[Path], pd.DataFrame]],
+    names: tuple[str, Callable[[Path], pd.DataFrame]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A zipped source: fetch, extract, parse the pairs and the item names.
+
+    Args:
+        config: The data configuration (its dataset names the source).
+        files: The record of files used, extended here.
+        pairs: Archive member of the interactions and its parser.
+        names: Archive member of the item names and its parser.
+    """
+    spec = SOURCES[config.dataset]
     archive = _fetch_spec_files(config, spec, files)[spec.files[0]]
     paths = _extract_checked(config, spec, archive, files)
-    interactions = parsers.parse_ml1m_ratings(paths["ml-1m/ratings.dat"])
-    names = parsers.unique_item_names(
-        parsers.parse_ml1m_movies(paths["ml-1m/movies.dat"]),
-        str(paths["ml-1m/movies.dat"]),
+    (pairs_member, parse_pairs), (names_member, parse_names) = pairs, names
+    interactions = parse_pairs(paths[pairs_member])
+    item_names = parsers.unique_item_names(
+        parse_names(paths[names_member]), str(paths[names_member])
     )
     _warn_unnamed(
-        interactions,
-        names,
-        str(paths["ml-1m/ratings.dat"]),
-        str(paths["ml-1m/movies.dat"]),
+        interactions, item_names, str(paths[pairs_member]), str(paths[names_member])
     )
-    return interactions, names
+    return interactions, item_names
 
 
 def _is_url(text: str) -> bool:
