@@ -122,6 +122,8 @@ class SourceConfig:
             ``yelp2018`` the base URL of the folder holding the text files.
         min_rating: Keep interactions with ``rating >= min_rating`` (``None``
             = keep all).
+        split_method: This dataset's own split method (``None`` = the
+            top-level ``data.split_method``).
         path: ``custom`` only: local path or http(s) URL of the file. A URL
             must end in a file name; its download is cached as
             ``<raw_dir>/custom/<first 12 hex digits of sha256(URL)>-<file
@@ -137,6 +139,7 @@ class SourceConfig:
     k_core: int
     url: str | None = None
     min_rating: float | None = None
+    split_method: str | None = None
     path: str | None = None
     format: str = "auto"
     sep: str = ","
@@ -294,15 +297,10 @@ class DataConfig:
         split_method = _choice(
             raw.get("split_method", "random"), SPLIT_METHODS, "data.split_method"
         )
+        source = _sources(raw.get("sources"), dataset)
         # A source's own split_method (when set) wins over data.split_method, so
         # a temporal split for one dataset does not change the others.
-        source_raw = _mapping(raw.get("sources"), "data.sources").get(dataset)
-        own_split = _mapping(source_raw, f"data.sources.{dataset}").get("split_method")
-        if own_split is not None:
-            split_method = _choice(
-                own_split, SPLIT_METHODS, f"data.sources.{dataset}.split_method"
-            )
-        source = _sources(raw.get("sources"), dataset)
+        split_method = source.split_method or split_method
         if split_method == "temporal" and dataset in _UNTIMED:
             raise ConfigError(
                 f"split_method 'temporal' needs timestamps and {dataset} has none; "
@@ -471,7 +469,7 @@ def _url(value: Any, where: str) -> str | None:
     text = _opt_text(value, where)
     if text is None:
         return None
-    if not text.startswith(("http://", "https://")):
+    if not is_url(text):
         raise ConfigError(f"{where} must be an http:// or https:// URL, got {text!r}")
     try:
         parts = urlsplit(text)
@@ -481,6 +479,11 @@ def _url(value: Any, where: str) -> str | None:
     if not host:
         raise ConfigError(f"{where} URL has no host name, got {text!r}")
     return text
+
+
+def is_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL (anything else is a local path)."""
+    return text.startswith(("http://", "https://"))
 
 
 def url_file_name(url: str) -> str | None:
@@ -510,7 +513,7 @@ def url_file_name(url: str) -> str | None:
 def _location(value: Any, where: str) -> str | None:
     """A local path or an http(s) URL that ends in a usable file name."""
     text = _opt_text(value, where)
-    if text is None or not text.startswith(("http://", "https://")):
+    if text is None or not is_url(text):
         return text
     _url(text, where)
     if url_file_name(text) is None:
@@ -597,16 +600,28 @@ def _sources(value: Any, dataset: str) -> SourceConfig:
         if min_rating_raw is None
         else _float(min_rating_raw, f"{where}.min_rating")
     )
+    split_raw = sub.get("split_method")
+    split_method = (
+        None
+        if split_raw is None
+        else _choice(split_raw, SPLIT_METHODS, f"{where}.split_method")
+    )
     if dataset != "custom":
         return SourceConfig(
             k_core=k_core,
             url=_url(sub.get("url"), f"{where}.url"),
             min_rating=min_rating,
+            split_method=split_method,
         )
-    return _custom(sub, k_core, min_rating)
+    return _custom(sub, k_core, min_rating, split_method)
 
 
-def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> SourceConfig:
+def _custom(
+    sub: dict[str, Any],
+    k_core: int,
+    min_rating: float | None,
+    split_method: str | None,
+) -> SourceConfig:
     """Resolve the ``custom`` source (``path`` required)."""
     where = "data.sources.custom"
     path = _location(sub.get("path"), f"{where}.path")
@@ -652,6 +667,7 @@ def _custom(sub: dict[str, Any], k_core: int, min_rating: float | None) -> Sourc
     return SourceConfig(
         k_core=k_core,
         min_rating=min_rating,
+        split_method=split_method,
         path=path,
         format=_choice(sub.get("format", "auto"), FILE_FORMATS, f"{where}.format"),
         sep=_separator(sub.get("sep", ","), f"{where}.sep"),

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from icmt_pipeline.data.config import ColumnMap
+from icmt_pipeline.data.config import ColumnMap, is_url
 from icmt_pipeline.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -438,7 +438,7 @@ def detect_format(path_or_url: str) -> str:
     Raises:
         DataError: If the extension is neither CSV-like nor Parquet.
     """
-    if path_or_url.startswith(("http://", "https://")):
+    if is_url(path_or_url):
         name = urlsplit(path_or_url).path.lower()
     else:
         name = Path(path_or_url).name.lower()

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from icmt_pipeline.data import parsers
-from icmt_pipeline.data.config import DataConfig, url_file_name
+from icmt_pipeline.data.config import DataConfig, is_url, url_file_name
 from icmt_pipeline.data.download import (
     FetchedFile,
     extract_members,
@@ -328,11 +328,6 @@ def _load_zip_with_names(
     return interactions, item_names
 
 
-def _is_url(text: str) -> bool:
-    """Whether ``text`` is an http(s) URL."""
-    return text.startswith(("http://", "https://"))
-
-
 def url_cache_name(url: str) -> str:
     """The cache file name of a custom file downloaded from ``url``.
 
@@ -371,7 +366,7 @@ def _custom_file(
     Returns the path and where it came from (``cache``, ``mirror``,
     ``network`` or ``local``).
     """
-    if _is_url(location):
+    if is_url(location):
         cache_name = url_cache_name(location)
         pins: tuple[str, ...] = ()
         if pinned:
@@ -419,7 +414,7 @@ def _cached_download_hint(location: str, path: Path, source: str) -> Iterator[No
     that was already cached is kept and the message says how to refresh it.
     Local files are left alone.
     """
-    if not _is_url(location):
+    if not is_url(location):
         yield
         return
     try:
