@@ -325,14 +325,14 @@ class DataConfig:
         raw_dir = _path(raw.get("raw_dir", "data/01_raw"), "data.raw_dir")
         if raw_dir is None:
             raise ConfigError("data.raw_dir must be a folder path, got None")
-        _not_a_file(raw_dir, "data.raw_dir", "it is created if missing")
+        check_not_a_file(raw_dir, "data.raw_dir", "it is created if missing")
         mirror = _path(raw.get("mirror"), "data.mirror")
         mirror_setting = "data.mirror"
         if mirror is None and os.environ.get(MIRROR_ENV, "").strip():
             mirror = Path(os.environ[MIRROR_ENV].strip()).expanduser()
             mirror_setting = f"the {MIRROR_ENV} environment variable"
         if mirror is not None:
-            _not_a_file(
+            check_not_a_file(
                 mirror, mirror_setting, "laid out as <mirror>/<dataset>/<file name>"
             )
 
@@ -436,8 +436,14 @@ def _path(value: Any, where: str) -> Path | None:
     return Path(_text(value, where)).expanduser()
 
 
-def _not_a_file(path: Path, where: str, layout: str) -> None:
-    """ConfigError when ``path`` exists but is not a folder."""
+def check_not_a_file(path: Path, where: str, layout: str) -> None:
+    """ConfigError when ``path`` exists but is not a folder.
+
+    Args:
+        path: A folder setting's value.
+        where: The setting, for the message (e.g. ``data.raw_dir``).
+        layout: What the folder should hold, for the message.
+    """
     if path.exists() and not path.is_dir():
         raise ConfigError(
             f"{where} is {str(path)!r}, which is a file, not a folder; point "

@@ -33,6 +33,7 @@ from typing import BinaryIO
 
 from tqdm.auto import tqdm
 
+from icmt_pipeline.data.config import check_not_a_file
 from icmt_pipeline.errors import ChecksumError, ConfigError, DataError, DownloadError
 
 logger = logging.getLogger(__name__)
@@ -149,11 +150,7 @@ def fetch_file_info(
         raise ValueError(f"retries must be >= 0, got {retries}")
     pins = tuple(d.lower() for d in pinned_sha256)
     raw_dir = Path(raw_dir)
-    if raw_dir.exists() and not raw_dir.is_dir():
-        raise ConfigError(
-            f"data.raw_dir is {str(raw_dir)!r}, which is a file, not a folder; "
-            "point data.raw_dir at a folder (it is created if missing)"
-        )
+    check_not_a_file(raw_dir, "data.raw_dir", "it is created if missing")
     cache_dir = raw_dir / dataset
     cache_path = cache_dir / name
 
